@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  adminToken: string;
+  /** True when no CENTUM_ADMIN_TOKEN was given and one was generated for this run. */
+  adminTokenGenerated: boolean;
+  /** Master secret: webhook tokens, wallet seed and card keys are derived from it. */
+  secretKey: string;
+  logLevel: string;
+  sandbox: boolean;
+  runWorker: boolean;
+  workerPollMs: number;
+  bodyLimit: number;
+  dbPoolSize: number;
+  redisUrl?: string;
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  webhookAllowPrivate: boolean;
+  /** Prints and creates a demo partner when the database has none. */
+  demoPartner: boolean;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}="${raw}" is not valid: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name}="${env[name]}" is not valid: expected true or false`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates every setting once; throws ConfigError with a message naming the variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL is not valid: expected postgres://user@host:port/database');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL="${logLevel}" is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const adminToken = env.CENTUM_ADMIN_TOKEN || '';
+  if (adminToken && adminToken.length < 16) {
+    throw new ConfigError('CENTUM_ADMIN_TOKEN is too short: use at least 16 characters');
+  }
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    dataDir,
+    adminToken: adminToken || randomBytes(24).toString('base64url'),
+    adminTokenGenerated: !adminToken,
+    secretKey: env.CENTUM_SECRET_KEY || readOrCreateSecret(dataDir),
+    logLevel,
+    sandbox: bool(env, 'CENTUM_SANDBOX', true),
+    runWorker: bool(env, 'CENTUM_WORKER', true),
+    workerPollMs: int(env, 'CENTUM_WORKER_POLL_MS', 250, 10, 60_000),
+    bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 50 * 1_048_576),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    redisUrl: env.REDIS_URL || undefined,
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),
+    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', bool(env, 'CENTUM_SANDBOX', true)),
+    demoPartner: bool(env, 'CENTUM_DEMO_PARTNER', true),
+  };
+}
+
+/** Without CENTUM_SECRET_KEY, a random secret is kept in DATA_DIR so restarts keep the same keys. */
+function readOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

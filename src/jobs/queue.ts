@@ -1,0 +1,112 @@
+import type { Db, Queryable } from '../kernel/db.js';
+import { newId } from '../kernel/ids.js';
+
+/**
+ * Background jobs in PostgreSQL. A job is claimed with FOR UPDATE SKIP LOCKED inside the
+ * transaction that applies it and marks it done, so a crash leaves it queued with nothing applied,
+ * and several workers never run the same job. Due-ness uses the partner's simulated clock.
+ */
+export interface Job {
+  id: string;
+  kind: string;
+  partner_id: string | null;
+  payload: any;
+  run_at: Date;
+  attempts: number;
+}
+
+export interface JobContext {
+  db: Db;
+  /** The job's own transaction: everything written through it commits with the job. */
+  q: Queryable;
+  /** Simulated now for the job's partner. */
+  now: Date;
+}
+
+export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
+
+const handlers = new Map<string, JobHandler>();
+
+/** Registers what runs a kind of job; modules call this at import time. */
+export function registerJob(kind: string, handler: JobHandler): void {
+  handlers.set(kind, handler);
+}
+
+export async function enqueueJob(
+  q: Queryable,
+  job: { kind: string; partnerId: string | null; runAt: Date; payload?: unknown },
+): Promise<string> {
+  const id = newId();
+  await q.query('INSERT INTO jobs (id, kind, partner_id, payload, run_at) VALUES ($1, $2, $3, $4, $5)', [
+    id, job.kind, job.partnerId, JSON.stringify(job.payload ?? {}), job.runAt,
+  ]);
+  return id;
+}
+
+const MAX_ATTEMPTS = 10;
+
+const DUE = `j.status = 'QUEUED'
+  AND j.run_at <= $1::timestamptz + coalesce(p.clock_offset_ms, 0) * interval '1 millisecond'`;
+
+/**
+ * Claims and runs one due job; returns false when none is due (or all due ones are taken).
+ * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
+ */
+export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
+  let failed: { job: Job; error: unknown } | undefined;
+  const ran = await db.tx(async (q) => {
+    const [job] = await q.query<Job & { offset: bigint | null }>(
+      `SELECT j.*, p.clock_offset_ms AS offset FROM jobs j LEFT JOIN partners p ON p.id = j.partner_id
+       WHERE ${DUE} ${partnerId ? 'AND j.partner_id = $2' : ''}
+       ORDER BY j.run_at LIMIT 1 FOR UPDATE OF j SKIP LOCKED`,
+      partnerId ? [new Date(), partnerId] : [new Date()],
+    );
+    if (!job) return false;
+    const handler = handlers.get(job.kind);
+    const now = new Date(Date.now() + Number(job.offset ?? 0n));
+    try {
+      if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
+      await q.query('SAVEPOINT job');
+      await handler(job, { db, q, now });
+      await q.query('RELEASE SAVEPOINT job');
+      await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now() WHERE id = $1`, [job.id]);
+    } catch (error) {
+      // Undo the handler's writes, keep the claim, and schedule the retry in this same transaction.
+      await q.query('ROLLBACK TO SAVEPOINT job');
+      failed = { job, error };
+      const attempts = job.attempts + 1;
+      const retryMs = Math.min(2 ** attempts * 1000, 300_000);
+      await q.query(
+        `UPDATE jobs SET attempts = $2, last_error = $3,
+           status = CASE WHEN $2 >= ${MAX_ATTEMPTS} THEN 'FAILED' ELSE 'QUEUED' END,
+           run_at = run_at + $4 * interval '1 millisecond'
+         WHERE id = $1`,
+        [job.id, attempts, String((error as Error)?.stack ?? error).slice(0, 2000), retryMs],
+      );
+    }
+    return true;
+  });
+  if (failed) jobErrorListener?.(failed.job, failed.error);
+  return ran;
+}
+
+let jobErrorListener: ((job: Job, error: unknown) => void) | undefined;
+export function onJobError(listener: (job: Job, error: unknown) => void): void {
+  jobErrorListener = listener;
+}
+
+/** Runs due jobs until none is left (bounded); returns how many ran. */
+export async function drainJobs(db: Db, partnerId?: string, max = 10_000): Promise<number> {
+  let count = 0;
+  while (count < max && (await runOneJob(db, partnerId))) count++;
+  return count;
+}
+
+/** Due jobs still queued for a partner, including ones another worker holds right now. */
+export async function countDueJobs(q: Queryable, partnerId: string): Promise<number> {
+  const [row] = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM jobs j JOIN partners p ON p.id = j.partner_id WHERE ${DUE} AND j.partner_id = $2`,
+    [new Date(), partnerId],
+  );
+  return row.n;
+}

@@ -1,0 +1,98 @@
+import pg from 'pg';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+
+/** Anything that runs a parameterised query: the pool, or one transaction's client. */
+export interface Queryable {
+  query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pg' | 'pglite';
+  /** Runs `fn` in one transaction, retried on serialization failures and deadlocks. */
+  tx<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 8;
+
+// bigint parameters travel as text: both drivers then let the server cast them.
+const toParams = (params: unknown[] = []) =>
+  params.map((p) => (typeof p === 'bigint' ? p.toString() : p));
+
+async function withRetry<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error: any) {
+      if (!RETRYABLE.has(error?.code) || attempt >= MAX_ATTEMPTS) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+pg.types.setTypeParser(20, (v: string) => BigInt(v)); // int8 -> bigint, never a float
+
+export function connectPostgres(url: string, poolSize = 20): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {}); // an idle client's error is reported by the next query
+  return {
+    kind: 'pg',
+    async query(sql, params) {
+      return (await pool.query(sql, toParams(params))).rows;
+    },
+    tx(fn) {
+      return withRetry(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const q: Queryable = {
+            query: async (sql, params) => (await client.query(sql, toParams(params))).rows,
+          };
+          const result = await fn(q);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Embedded PostgreSQL (WASM). `dataDir` undefined keeps it in memory (tests). */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const db = await PGlite.create(dataDir, {
+    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
+  });
+  return {
+    kind: 'pglite',
+    async query(sql, params) {
+      return (await db.query<any>(sql, toParams(params))).rows;
+    },
+    tx(fn) {
+      return withRetry(() =>
+        db.transaction((t) =>
+          fn({ query: async (sql, params) => (await t.query<any>(sql, toParams(params))).rows }),
+        ),
+      );
+    },
+    async exec(sql) {
+      await db.exec(sql);
+    },
+    close: () => db.close(),
+  };
+}
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string; poolSize?: number }): Promise<Db> {
+  return opts.databaseUrl ? connectPostgres(opts.databaseUrl, opts.poolSize) : openPglite(opts.dataDir);
+}

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ApiError, validationError } from '../errors.js';
+
+function describeValidation(error: FastifyError): string {
+  return (error.validation ?? [])
+    .map((v: any) => {
+      const field = [...String(v.instancePath ?? '').split('/').filter(Boolean)];
+      if (v.keyword === 'required') field.push(v.params.missingProperty);
+      if (v.keyword === 'additionalProperties') return `property ${v.params.additionalProperty} should not exist`;
+      const name = field.join('.') || (error.validationContext ?? 'request');
+      if (v.keyword === 'required') return `${name} should not be empty`;
+      return `${name} ${v.message}`;
+    })
+    .filter((m, i, all) => all.indexOf(m) === i)
+    .join('. ');
+}
+
+/** Maps every failure to P100's error format. Nothing internal ever reaches the body. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let apiError: ApiError;
+    if (error instanceof ApiError) {
+      apiError = error;
+    } else if (error.validation) {
+      apiError = validationError(describeValidation(error));
+    } else if (error.statusCode === 413) {
+      apiError = new ApiError('P604');
+    } else if (error.statusCode === 415) {
+      apiError = new ApiError('P605');
+    } else if (error.statusCode === 429) {
+      apiError = new ApiError('P603', error.message);
+    } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // Malformed JSON, empty JSON body, bad content length...
+      apiError = validationError(error.message);
+    } else {
+      request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+      apiError = new ApiError('P500', `Unknown exception (request id ${request.id})`);
+    }
+    reply.code(apiError.status).type('application/json').send(apiError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('P600', `No endpoint ${request.method} ${request.url.split('?')[0]}`);
+    reply.code(error.status).send(error.toBody());
+  });
+}

@@ -1,0 +1,60 @@
+import { Decimal } from 'decimal.js';
+import { validationError } from './errors.js';
+
+/**
+ * Amounts are integers in minor units (bigint) at the currency's scale. On the wire they are
+ * decimal strings (or JSON numbers in requests); a JS float never holds an amount.
+ */
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+/** Parses a request amount ("12.5" or 12.5) into minor units; rejects more decimals than `scale`. */
+export function parseAmount(value: unknown, scale: number, field = 'amount'): bigint {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw validationError(`${field} must be a positive number`);
+    text = new Decimal(value).toFixed(); // no exponent notation
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else {
+    throw validationError(`${field} must be a positive number`);
+  }
+  const match = DECIMAL.exec(text);
+  if (!match) throw validationError(`${field} must be a positive number`);
+  const [, whole, fraction = ''] = match;
+  if (fraction.length > scale) {
+    throw validationError(`${field} can have at most ${scale} decimal places`);
+  }
+  const minor = BigInt(whole + fraction.padEnd(scale, '0'));
+  if (minor <= 0n) throw validationError(`${field} must be a positive number`);
+  return minor;
+}
+
+/** Minor units to a fixed-scale decimal string: 1234n, 2 -> "12.34"; -5n, 2 -> "-0.05". */
+export function formatAmount(minor: bigint, scale: number): string {
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(scale + 1, '0');
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** A decimal string of a catalogue value ("0.0003") to minor units, exactly. */
+export function toMinor(decimal: string, scale: number): bigint {
+  return BigInt(new Decimal(decimal).mul(new Decimal(10).pow(scale)).toFixed(0, Decimal.ROUND_DOWN));
+}
+
+/** Minor units to a JSON number, for the fields P100 documents as numbers (fees, minimums). */
+export function toNumber(minor: bigint, scale: number): number {
+  return Number(formatAmount(minor, scale));
+}
+
+export function toDecimal(minor: bigint, scale: number): Decimal {
+  return new Decimal(minor.toString()).div(new Decimal(10).pow(scale));
+}
+
+/** A Decimal in major units to minor units, rounding in the direction given (house-favourable). */
+export function decimalToMinor(value: Decimal, scale: number, rounding: Decimal.Rounding): bigint {
+  return BigInt(value.mul(new Decimal(10).pow(scale)).toFixed(0, rounding));
+}
+
+export { Decimal };

@@ -1,0 +1,62 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { CURRENCY_CODES, findCurrency, type Currency } from './currencies.js';
+import { validationError } from './errors.js';
+
+/** Shared TypeBox schemas and the request parsing helpers that go with them. */
+
+export const ErrorBody = Type.Object(
+  {
+    errorCode: Type.String({ examples: ['P412'] }),
+    errorName: Type.Optional(Type.String({ examples: ['invalid-user'] })),
+    errorMessage: Type.String(),
+  },
+  { description: 'P100 error body. Validation errors (P403) carry no errorName.' },
+);
+
+export const AccessDenied = Type.Object(
+  { message: Type.String({ examples: ['Access Denied. xo2'] }) },
+  { description: 'Missing (xo1) or wrong (xo2) x-api-key' },
+);
+
+/** Error responses every authenticated route may give. Spread into `response`. */
+export const partnerErrors = { 400: ErrorBody, 401: AccessDenied, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
+
+export const Amount = Type.Union([Type.String({ examples: ['10.50'] }), Type.Number({ examples: [10.5] })], {
+  description: "Decimal amount as a string or number; at most the currency's scale of decimals",
+});
+
+export const CurrencySlug = Type.String({
+  description: `Currency slug, any case: ${CURRENCY_CODES.join(', ')}`,
+  examples: ['eur'],
+});
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+/** A currency from a request, in any case; P403 in P100's wording when unknown or not allowed. */
+export function parseCurrency(value: string, field = 'currency', allowed: readonly string[] = CURRENCY_CODES): Currency {
+  const currency = findCurrency(value);
+  if (!currency || !allowed.includes(currency.code)) {
+    throw validationError(`${field} must be one of the following values: ${allowed.join(', ')}`);
+  }
+  return currency;
+}
+
+/** Opaque list cursors: base64url of the last row's sort key. */
+export const encodeCursor = (parts: (string | number)[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
+
+export function decodeCursor(cursor: string | undefined): (string | number)[] | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts)) return parts;
+  } catch {}
+  throw validationError('cursor is not valid');
+}

@@ -1,0 +1,188 @@
+import { ApiError } from '../kernel/errors.js';
+import type { Queryable } from '../kernel/db.js';
+import type { CurrencyCode } from '../kernel/currencies.js';
+import { newId } from '../kernel/ids.js';
+import { randomHouseAccountId, type HouseKind } from './house.js';
+
+/**
+ * The ledger: the only code that writes balances. Every change is a posting whose lines sum to
+ * zero per currency. A line's amount is signed: positive credits the account, negative debits it.
+ * Partner and user accounts can never go below zero available (posted - pending_debits); house
+ * accounts can.
+ */
+
+export type AccountRef = { accountId: string } | { house: HouseKind };
+
+export interface Line {
+  account: AccountRef;
+  currency: CurrencyCode;
+  amount: bigint;
+}
+
+export interface PostingInput {
+  partnerId: string | null;
+  /** What moved the money: 'exchange', 'transfer', 'sepa_deposit', ... (history's `type`). */
+  kind: string;
+  refId?: string;
+  description?: string;
+  lines: Line[];
+}
+
+interface ResolvedLine {
+  accountId: string;
+  house: boolean;
+  currency: CurrencyCode;
+  amount: bigint;
+}
+
+function resolve(lines: Line[]): ResolvedLine[] {
+  const sums = new Map<string, bigint>();
+  for (const line of lines) {
+    if (line.amount === 0n) continue;
+    sums.set(line.currency, (sums.get(line.currency) ?? 0n) + line.amount);
+  }
+  for (const [currency, sum] of sums) {
+    if (sum !== 0n) throw new Error(`unbalanced posting: ${currency} lines sum to ${sum}`);
+  }
+  // Merge lines on the same account so each row is updated once.
+  const merged = new Map<string, ResolvedLine>();
+  for (const line of lines) {
+    if (line.amount === 0n) continue;
+    const house = 'house' in line.account;
+    const accountId = 'house' in line.account
+      ? randomHouseAccountId(line.account.house, line.currency)
+      : line.account.accountId;
+    const key = `${accountId}:${line.currency}`;
+    const prior = merged.get(key);
+    if (prior) prior.amount += line.amount;
+    else merged.set(key, { accountId, house, currency: line.currency, amount: line.amount });
+  }
+  // A fixed order (owned accounts by id, then house shards) means two postings never deadlock.
+  return [...merged.values()]
+    .filter((l) => l.amount !== 0n)
+    .sort((a, b) => Number(a.house) - Number(b.house) || (a.accountId < b.accountId ? -1 : 1));
+}
+
+/** Applies a balanced posting. Throws P433 (and changes nothing, as the caller's tx rolls back). */
+export async function post(q: Queryable, input: PostingInput): Promise<string> {
+  const lines = resolve(input.lines);
+  for (const line of lines) {
+    const rows = await q.query(
+      line.house
+        ? 'UPDATE accounts SET posted = posted + $1 WHERE id = $2 RETURNING id'
+        : `UPDATE accounts SET posted = posted + $1
+           WHERE id = $2 AND owner_type <> 'house' AND ($1::bigint >= 0 OR posted - pending_debits + $1::bigint >= 0)
+           RETURNING id`,
+      [line.amount, line.accountId],
+    );
+    if (rows.length === 0) {
+      if (line.amount < 0n) throw new ApiError('P433');
+      throw new Error(`ledger: account ${line.accountId} does not exist`);
+    }
+  }
+  const postingId = newId();
+  await q.query(
+    `WITH p AS (
+       INSERT INTO postings (id, partner_id, kind, ref_id, description) VALUES ($1, $2, $3, $4, $5)
+     )
+     INSERT INTO posting_lines (id, posting_id, account_id, currency, amount)
+     SELECT l.id, $1, l.account_id, l.currency, l.amount
+     FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[]) AS l(id, account_id, currency, amount)`,
+    [
+      postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null,
+      lines.map(() => newId()), lines.map((l) => l.accountId), lines.map((l) => l.currency),
+      lines.map((l) => l.amount.toString()),
+    ],
+  );
+  return postingId;
+}
+
+export interface HoldInput {
+  accountId: string;
+  amount: bigint;
+  kind: string;
+  refId?: string;
+}
+
+/** Reserves funds: available drops now, posted only when the hold is posted. Throws P433. */
+export async function hold(q: Queryable, input: HoldInput): Promise<string> {
+  if (input.amount <= 0n) throw new Error('hold amount must be positive');
+  const rows = await q.query(
+    `UPDATE accounts SET pending_debits = pending_debits + $1
+     WHERE id = $2 AND owner_type <> 'house' AND posted - pending_debits >= $1 RETURNING id`,
+    [input.amount, input.accountId],
+  );
+  if (rows.length === 0) throw new ApiError('P433');
+  const holdId = newId();
+  await q.query('INSERT INTO holds (id, account_id, amount, kind, ref_id) VALUES ($1, $2, $3, $4, $5)', [
+    holdId, input.accountId, input.amount, input.kind, input.refId ?? null,
+  ]);
+  return holdId;
+}
+
+async function release(q: Queryable, holdId: string, status: 'POSTED' | 'VOIDED') {
+  const [held] = await q.query<{ account_id: string; amount: bigint }>(
+    `UPDATE holds SET status = $2, resolved_at = now() WHERE id = $1 AND status = 'PENDING'
+     RETURNING account_id, amount`,
+    [holdId, status],
+  );
+  if (!held) return undefined;
+  await q.query('UPDATE accounts SET pending_debits = pending_debits - $1 WHERE id = $2', [held.amount, held.account_id]);
+  return held;
+}
+
+/**
+ * Turns a hold into a posting. `lines` must include the debit of the held account (at most the
+ * held amount; any rest is released). Returns null when the hold was already resolved, so a job
+ * that runs twice moves money once.
+ */
+export async function postHold(q: Queryable, holdId: string, input: PostingInput): Promise<string | null> {
+  const held = await release(q, holdId, 'POSTED');
+  if (!held) return null;
+  const debit = input.lines
+    .filter((l) => 'accountId' in l.account && l.account.accountId === held.account_id)
+    .reduce((sum, l) => sum + l.amount, 0n);
+  if (-debit > held.amount) throw new Error('postHold: debit exceeds the held amount');
+  const postingId = await post(q, input);
+  await q.query('UPDATE holds SET posting_id = $1 WHERE id = $2', [postingId, holdId]);
+  return postingId;
+}
+
+/** Gives held funds back. Returns false when the hold was already resolved. */
+export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
+  return (await release(q, holdId, 'VOIDED')) !== undefined;
+}
+
+export interface InvariantReport {
+  balanced: boolean;
+  /** Currencies whose balances do not sum to zero, with the sum in minor units. */
+  unbalancedCurrencies: { currency: string; sum: string }[];
+  /** Accounts whose posted balance differs from the sum of their lines. */
+  driftedAccounts: string[];
+  /** Holds whose account's pending_debits do not match the pending holds. */
+  pendingMismatches: string[];
+}
+
+/** The ledger's invariants, checked by tests and reported by /health?ledger=true. */
+export async function checkInvariant(q: Queryable): Promise<InvariantReport> {
+  const unbalanced = await q.query<{ currency: string; sum: string }>(
+    `SELECT currency, sum(posted)::text AS sum FROM accounts GROUP BY currency HAVING sum(posted) <> 0`,
+  );
+  const drifted = await q.query<{ id: string }>(
+    `SELECT a.id FROM accounts a
+     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM posting_lines GROUP BY account_id) l ON l.account_id = a.id
+     WHERE a.posted <> coalesce(l.s, 0)`,
+  );
+  const pending = await q.query<{ id: string }>(
+    `SELECT a.id FROM accounts a
+     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM holds WHERE status = 'PENDING' GROUP BY account_id) h
+       ON h.account_id = a.id
+     WHERE a.pending_debits <> coalesce(h.s, 0)`,
+  );
+  return {
+    balanced: unbalanced.length === 0 && drifted.length === 0 && pending.length === 0,
+    unbalancedCurrencies: unbalanced,
+    driftedAccounts: drifted.map((r) => r.id),
+    pendingMismatches: pending.map((r) => r.id),
+  };
+}

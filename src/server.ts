@@ -1,0 +1,75 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppContext } from './context.js';
+import { registerErrorHandling } from './kernel/http/errors.js';
+import { registerPartnerAuth } from './kernel/http/auth.js';
+import { registerIdempotency } from './kernel/http/idempotency.js';
+import { registerMetrics } from './kernel/http/metrics.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { platformRoutes } from './modules/platform/routes.js';
+import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
+import type { Config } from './config.js';
+import type { Db } from './kernel/db.js';
+import './jobs/handlers.js';
+
+export interface BuildOptions {
+  config: Config;
+  db: Db;
+  /** Pino logger options, or false for none (tests). */
+  logger?: boolean | object;
+}
+
+/** Builds the HTTP app: plugins, error format, modules. No business logic here. */
+export async function buildApp({ config, db, logger }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers["idempotency-key"]'],
+    },
+    bodyLimit: config.bodyLimit,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx: AppContext = { config, db, log: app.log };
+  app.decorate('ctx', ctx);
+  registerErrorHandling(app);
+  // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Centum: P100 Partner API',
+        version: '0.1.0',
+        description: 'Open-source, self-hosted implementation of the P100 Partner API.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          adminToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerMetrics(app);
+  await app.register(platformRoutes);
+  await app.register(adminRoutes);
+  for (const plugin of publicModules) await app.register(plugin);
+
+  await app.register(async (partnerApi) => {
+    registerPartnerAuth(partnerApi);
+    registerIdempotency(partnerApi);
+    for (const plugin of partnerModules) await partnerApi.register(plugin);
+    if (config.sandbox) for (const plugin of sandboxModules) await partnerApi.register(plugin);
+  });
+
+  await app.ready();
+  return app;
+}

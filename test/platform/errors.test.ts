@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
+
+let t: TestApp;
+let partner: TestPartner;
+
+beforeAll(async () => {
+  t = await startTestApp({ BODY_LIMIT: '2048' });
+  partner = await t.createPartner();
+});
+afterAll(() => t.close());
+
+describe('P100 error format for bad input', () => {
+  it('answers malformed JSON with P403, never a 500', async () => {
+    const res = await partner.call('POST', '/v1/sandbox/clock/advance', '{"seconds": ');
+    expect(res.status).toBe(400);
+    expect(res.body.errorCode).toBe('P403');
+    expect(res.body.errorName).toBeUndefined();
+  });
+
+  it('joins every schema failure into one P403 message', async () => {
+    const res = await partner.call('POST', '/v1/sandbox/clock/advance', { seconds: 'soon', extra: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body.errorCode).toBe('P403');
+    expect(res.body.errorMessage).toContain('seconds must be integer');
+    expect(res.body.errorMessage).toContain('property extra should not exist');
+  });
+
+  it('answers a wrong content type with 415 P605', async () => {
+    const res = await partner.call('POST', '/v1/sandbox/clock/advance', 'seconds=1', { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ errorCode: 'P605', errorName: 'unsupported-media-type' });
+  });
+
+  it('answers an oversized body with 413 P604', async () => {
+    const res = await partner.call('POST', '/v1/sandbox/clock/advance', { seconds: 1, pad: 'x'.repeat(5000) });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ errorCode: 'P604', errorName: 'payload-too-large' });
+  });
+
+  it('answers an unknown route with 404 P600', async () => {
+    const res = await partner.call('GET', '/v1/partner/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body.errorCode).toBe('P600');
+  });
+
+  it('turns an unexpected failure into P500 with a request id and no internals', async () => {
+    // The database driver fails the way a broken connection would, on one statement only.
+    const faulty = await startTestApp({}, {
+      wrapDb: (db) => ({
+        ...db,
+        query: (sql, params) =>
+          sql.includes('clock_offset_ms = clock_offset_ms +')
+            ? Promise.reject(new Error('connection reset by peer at 10.0.0.7 (internal-secret-detail)'))
+            : db.query(sql, params),
+      }),
+    });
+    try {
+      const p = await faulty.createPartner();
+      const res = await p.call('POST', '/v1/sandbox/clock/advance', { seconds: 5 });
+      expect(res.status).toBe(400);
+      expect(res.body.errorCode).toBe('P500');
+      expect(res.body.errorName).toBe('unknown-exception');
+      expect(res.body.errorMessage).toMatch(/request id [0-9a-f-]{36}/);
+      expect(JSON.stringify(res.body)).not.toMatch(/internal-secret-detail|10\.0\.0\.7|at .*\.ts/);
+    } finally {
+      await faulty.close();
+    }
+  });
+});

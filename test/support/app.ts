@@ -1,0 +1,95 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { connectPostgres, openPglite, type Db } from '../../src/kernel/db.js';
+import { migrate } from '../../src/kernel/migrate.js';
+import { ensureHouseAccounts } from '../../src/ledger/index.js';
+import { buildApp } from '../../src/server.js';
+
+/**
+ * A real server on a loopback port over a real database: the PostgreSQL of DATABASE_URL when set
+ * (shared by all test files; each test creates its own partners), else a fresh in-memory PGlite.
+ */
+export interface TestApp {
+  url: string;
+  db: Db;
+  app: FastifyInstance;
+  config: Config;
+  adminToken: string;
+  /** Creates a partner through the operator API. */
+  createPartner(name?: string): Promise<TestPartner>;
+  close(): Promise<void>;
+}
+
+export interface TestPartner {
+  id: string;
+  name: string;
+  apiKey: string;
+  webhookToken: string;
+  /** fetch() against the API with this partner's key; JSON in and out. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export async function request(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+export interface TestAppOptions {
+  /** Wraps the database handle the app uses (fault injection at the driver boundary). */
+  wrapDb?: (db: Db) => Db;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({
+    CENTUM_ADMIN_TOKEN: ADMIN_TOKEN,
+    CENTUM_SECRET_KEY: 'test-secret-key',
+    CENTUM_WORKER: 'false',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: process.env.DATABASE_URL ?? '',
+    DB_POOL_SIZE: '30',
+    ...env,
+  });
+  const db = config.databaseUrl ? connectPostgres(config.databaseUrl, config.dbPoolSize) : await openPglite();
+  await migrate(db);
+  await ensureHouseAccounts(db);
+  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  return {
+    url, db, app, config, adminToken: ADMIN_TOKEN,
+    async createPartner(name = 'Test partner') {
+      const res = await request(`${url}/admin/v1/partners`, 'POST', { name }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+      if (res.status !== 201) throw new Error(`create partner failed: ${res.status} ${JSON.stringify(res.body)}`);
+      const partner = res.body;
+      return {
+        ...partner,
+        call: (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+          request(`${url}${path}`, method, body, { 'x-api-key': partner.apiKey, ...headers }),
+      };
+    },
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
