@@ -25,7 +25,7 @@ async function main() {
     : undefined;
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
+  const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}/pglite`;
   console.log([`Centum listening on ${address} (database: ${where})`, ...banner,
     `Try: curl -H 'x-api-key: <key>' ${address}/v1/partner/balances    Docs: ${address}/docs`].join('\n'));
 
