@@ -24,6 +24,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** Prints and creates a demo partner when the database has none. */
   demoPartner: boolean;
+  /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
+  fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
 }
 
 export class ConfigError extends Error {}
@@ -84,7 +86,18 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', bool(env, 'CENTUM_SANDBOX', true)),
     demoPartner: bool(env, 'CENTUM_DEMO_PARTNER', true),
+    fx: fxSettings(env),
   };
+}
+
+function fxSettings(env: Env): Config['fx'] {
+  const mode = env.CENTUM_FX_MODE || 'simulated';
+  if (mode !== 'simulated' && mode !== 'fixed') throw new ConfigError(`CENTUM_FX_MODE="${mode}" is not valid: expected simulated or fixed`);
+  const feePercent = env.CENTUM_FX_FEE_PERCENT || '1.49';
+  if (!/^\d{1,2}(\.\d{1,4})?$/.test(feePercent) || Number(feePercent) >= 50) {
+    throw new ConfigError(`CENTUM_FX_FEE_PERCENT="${feePercent}" is not valid: expected a percentage from 0 to 49.9999`);
+  }
+  return { mode, seed: env.CENTUM_FX_SEED || 'centum', feePercent };
 }
 
 /** Without CENTUM_SECRET_KEY, a random secret is kept in DATA_DIR so restarts keep the same keys. */

@@ -1,0 +1,18 @@
+import type { CurrencyCode } from '../../kernel/currencies.js';
+import type { Queryable } from '../../kernel/db.js';
+import { ApiError } from '../../kernel/errors.js';
+import { findAccount, type AccountRow, type Owner } from '../../ledger/index.js';
+
+/**
+ * The owner's balance in `currency`, if it may move money: P611 when the owner has none,
+ * P612 when it is not ACTIVE (a KYC user's EUR balance before approval). Used for both the
+ * debited and the credited side.
+ */
+export async function usableAccount(q: Queryable, owner: Owner, currency: CurrencyCode): Promise<AccountRow> {
+  const account = await findAccount(q, owner, currency);
+  if (!account) throw new ApiError('P611', `No ${currency} balance`);
+  if (account.status !== 'ACTIVE') {
+    throw new ApiError('P612', currency === 'eur' ? undefined : `The ${currency} balance is not active`);
+  }
+  return account;
+}

@@ -1,0 +1,85 @@
+import { Decimal } from 'decimal.js';
+import { CURRENCIES, type CurrencyCode } from '../../kernel/currencies.js';
+import { ApiError } from '../../kernel/errors.js';
+import { exchangeFee, rates } from '../../rails/fx/rates.js';
+
+/**
+ * Exchange arithmetic. Everything that decides an amount is integer (bigint) math on minor units
+ * and on rates written as exact decimals, so a quote is reproduced exactly when it is executed.
+ * Rounding always favours the house: the fee rounds up, the amount received rounds down.
+ */
+
+/** Significant digits a quoted rate keeps (rounded down); a JSON number carries them exactly. */
+export const RATE_DIGITS = 12;
+/** Smallest exchange: the equivalent of 1 EUR of `currencyFrom` at the mid rate. */
+export const MIN_EXCHANGE_EUR = new Decimal(1);
+
+/** An exact decimal as an integer numerator over 10^exponent. */
+interface Fixed {
+  units: bigint;
+  exponent: number;
+}
+
+export function toFixedParts(value: Decimal | string): Fixed {
+  const text = new Decimal(value).toFixed();
+  const [whole, fraction = ''] = text.split('.');
+  return { units: BigInt(whole + fraction), exponent: fraction.length };
+}
+
+const pow10 = (n: number): bigint => 10n ** BigInt(n);
+const divFloor = (a: bigint, b: bigint): bigint => a / b; // operands are never negative here
+const divCeil = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
+
+/** minor(fromScale) * rate -> minor(toScale), rounded down. */
+export function convertDown(amount: bigint, fromScale: number, rate: Decimal | string, toScale: number): bigint {
+  const r = toFixedParts(rate);
+  return divFloor(amount * r.units * pow10(toScale), pow10(fromScale + r.exponent));
+}
+
+/** minor(fromScale) / rate -> minor(toScale), rounded up. */
+export function convertUpInverse(amount: bigint, fromScale: number, rate: Decimal | string, toScale: number): bigint {
+  const r = toFixedParts(rate);
+  return divCeil(amount * pow10(toScale + r.exponent), r.units * pow10(fromScale));
+}
+
+/** `fraction` of an amount, rounded up (the fee). */
+export function feeOf(amount: bigint, fraction: Decimal): bigint {
+  const f = toFixedParts(fraction);
+  return divCeil(amount * f.units, pow10(f.exponent));
+}
+
+/** Units of `to` per unit of `from` at the mid rate, rounded down to RATE_DIGITS significant digits. */
+export function midRate(from: CurrencyCode, to: CurrencyCode, at: Date): Decimal {
+  const source = rates();
+  const high = Decimal.clone({ precision: 40 });
+  const ratio = new high(source.eurValue(from, at).toString()).div(source.eurValue(to, at).toString());
+  return new Decimal(ratio.toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN).toString());
+}
+
+export interface ExchangeQuote {
+  currencyFrom: CurrencyCode;
+  currencyTo: CurrencyCode;
+  amountFrom: bigint;
+  /** Fee in `currencyFrom`, taken before conversion. */
+  fee: bigint;
+  amountTo: bigint;
+  rate: Decimal;
+  feeFraction: Decimal;
+}
+
+/** Quote for converting `amountFrom` (minor units): fee = ceil(amount * fee%), amountTo = floor((amount - fee) * rate). */
+export function quoteExchange(currencyFrom: CurrencyCode, currencyTo: CurrencyCode, amountFrom: bigint, at: Date): ExchangeQuote {
+  if (currencyFrom === currencyTo) throw new ApiError('P623', 'currencyFrom and currencyTo must differ');
+  const from = CURRENCIES[currencyFrom];
+  const to = CURRENCIES[currencyTo];
+  const eurValue = new Decimal(amountFrom.toString()).div(pow10(from.scale).toString()).mul(rates().eurValue(currencyFrom, at));
+  if (eurValue.lt(MIN_EXCHANGE_EUR)) {
+    throw new ApiError('P615', `Minimum exchange is the equivalent of ${MIN_EXCHANGE_EUR.toFixed(2)} EUR`);
+  }
+  const rate = midRate(currencyFrom, currencyTo, at);
+  const feeFraction = exchangeFee();
+  const fee = feeOf(amountFrom, feeFraction);
+  const amountTo = convertDown(amountFrom - fee, from.scale, rate, to.scale);
+  if (amountTo <= 0n) throw new ApiError('P615', 'Amount is too small to convert');
+  return { currencyFrom, currencyTo, amountFrom, fee, amountTo, rate, feeFraction };
+}
