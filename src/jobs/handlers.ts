@@ -3,3 +3,8 @@
  * Add a line here when a module calls registerJob.
  */
 export {};
+import '../modules/sepa/deposits.js';
+import '../modules/sepa/transfers.js';
+import '../modules/crypto/deposits.js';
+import '../modules/crypto/withdrawals.js';
+import '../modules/wallets/routes.js';

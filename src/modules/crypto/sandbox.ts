@@ -1,0 +1,50 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { partnerNow } from '../../kernel/clock.js';
+import { parseAmount } from '../../kernel/money.js';
+import { Amount, CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { receiveCryptoDeposit } from './deposits.js';
+import { cryptoCurrency, cryptoNetwork } from './routes.js';
+
+/**
+ * POST /v1/sandbox/crypto-deposit: a transaction to a deposit address of this partner, one of its
+ * users, or one of its orders. It confirms with the sandbox clock (advance it to finish).
+ */
+export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+  app.post('/v1/sandbox/crypto-deposit', {
+    schema: {
+      tags: ['Sandbox'], summary: 'Simulate an incoming crypto deposit to an address of this partner, its users or orders',
+      description: 'Starts WAITING_FOR_VERIFICATION (UNSUCCESSFUL below minDeposit); advance the sandbox clock to confirm it.',
+      body: Type.Object({
+        address: Type.String({ minLength: 1, maxLength: 128 }),
+        currency: CurrencySlug,
+        network: Type.Optional(Type.String({ maxLength: 32 })),
+        amount: Amount,
+        senderAddress: Type.Optional(Type.String({ maxLength: 128 })),
+      }, { additionalProperties: false }),
+      response: {
+        201: Type.Object({
+          cryptoDepositId: Uuid,
+          status: Type.String({ examples: ['WAITING_FOR_VERIFICATION'] }),
+          transactionHash: Type.String(),
+          requiredConfirmations: Type.Integer(),
+        }),
+        ...partnerErrors,
+      },
+    },
+  }, async (request, reply) => {
+    const currency = cryptoCurrency(request.body.currency);
+    const network = cryptoNetwork(currency, request.body.network);
+    const amount = parseAmount(request.body.amount, currency.scale);
+    const now = partnerNow(request.partner.clockOffsetMs);
+    const row = await db.tx((q) =>
+      receiveCryptoDeposit(q, request.partner.id, now, {
+        address: request.body.address.trim(), currency: currency.code, network: network.code, amount,
+        senderAddress: request.body.senderAddress,
+      }),
+    );
+    return reply.code(201).send({
+      cryptoDepositId: row.id, status: row.status, transactionHash: row.transaction_hash, requiredConfirmations: row.required_confirmations,
+    });
+  });
+};

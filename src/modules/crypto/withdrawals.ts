@@ -1,0 +1,155 @@
+import { CURRENCIES, findNetwork, type CurrencyCode, type NetworkCode } from '../../kernel/currencies.js';
+import type { Queryable } from '../../kernel/db.js';
+import { ApiError } from '../../kernel/errors.js';
+import { newId } from '../../kernel/ids.js';
+import { toMinor, toNumber } from '../../kernel/money.js';
+import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { findAccount, hold, postHold, voidHold } from '../../ledger/index.js';
+import { emitEvent } from '../../outbox/events.js';
+import { confirmationsAt, isFailingAddress, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
+import type { UserRow } from '../users/service.js';
+import { userObject } from '../sepa/users.js';
+
+/**
+ * Crypto withdrawals. The recipient gets `amount`; the service fee (`feeWithdrawal`) and the
+ * network fee come on top, so amount + both fees are held at creation. The simulated chain
+ * confirms the transaction block by block with the partner's clock; at the required
+ * confirmations the hold is posted (owner -> house chain for amount + network fee, house fees
+ * for the service fee). A transaction to the network's failing address is rejected: hold voided.
+ */
+export interface WithdrawalRow {
+  id: string;
+  partner_id: string;
+  user_id: string | null;
+  account_id: string;
+  currency: CurrencyCode;
+  network: NetworkCode;
+  amount: bigint;
+  service_fee: bigint;
+  network_fee: bigint;
+  destination: string;
+  memo: string | null;
+  travel_rule: Record<string, unknown>;
+  status: 'PROCESSING' | 'SUCCESSFUL' | 'FAILED';
+  transaction_hash: string;
+  confirmations: number;
+  required_confirmations: number;
+  hold_id: string;
+  error: { description: string; status: string } | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export interface NewWithdrawal {
+  currency: CurrencyCode;
+  network: NetworkCode;
+  amount: bigint;
+  walletAddress: string;
+  memo?: string;
+  travelRule: { name: string; walletType: string; receiverType: string };
+}
+
+const CONFIRM_JOB = 'crypto.withdrawal.confirm';
+
+export function withdrawalFees(currency: CurrencyCode, network: NetworkCode) {
+  const scale = CURRENCIES[currency].scale;
+  const config = findNetwork(CURRENCIES[currency], network)!;
+  return { serviceFee: toMinor(config.feeWithdrawal, scale), networkFee: toMinor(config.networkFee, scale) };
+}
+
+export async function createWithdrawal(
+  q: Queryable,
+  partnerId: string,
+  user: UserRow | undefined,
+  input: NewWithdrawal,
+  now: Date,
+): Promise<WithdrawalRow> {
+  const account = await findAccount(q, { partnerId, userId: user?.id }, input.currency);
+  if (!account) throw new ApiError('P611');
+  const network = findNetwork(CURRENCIES[input.currency], input.network)!;
+  const { serviceFee, networkFee } = withdrawalFees(input.currency, input.network);
+  const id = newId();
+  const holdId = await hold(q, { accountId: account.id, amount: input.amount + serviceFee + networkFee, kind: 'crypto_withdrawal', refId: id });
+  const [row] = await q.query<WithdrawalRow>(
+    `INSERT INTO crypto_withdrawals (id, partner_id, user_id, account_id, currency, network, amount, service_fee, network_fee,
+       destination, memo, travel_rule, status, transaction_hash, required_confirmations, hold_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'PROCESSING', $13, $14, $15, $16) RETURNING *`,
+    [id, partnerId, user?.id ?? null, account.id, input.currency, input.network, input.amount, serviceFee, networkFee,
+      input.walletAddress, input.memo ?? null, JSON.stringify(input.travelRule), simulatedTxHash(input.network, id),
+      network.confirmations, holdId, now],
+  );
+  await enqueueJob(q, { kind: CONFIRM_JOB, partnerId, runAt: nextBlockAt(network, now, 0), payload: { withdrawalId: id } });
+  await emitWithdrawalEvent(q, row, user);
+  return row;
+}
+
+registerJob(CONFIRM_JOB, async (job, { q, now }) => {
+  const [w] = await q.query<WithdrawalRow>('SELECT * FROM crypto_withdrawals WHERE id = $1 FOR UPDATE', [job.payload.withdrawalId]);
+  if (!w || w.status !== 'PROCESSING') return; // finished already: never twice
+  const network = findNetwork(CURRENCIES[w.currency], w.network)!;
+  let row: WithdrawalRow;
+  if (isFailingAddress(w.network, w.destination)) {
+    await voidHold(q, w.hold_id);
+    [row] = await q.query<WithdrawalRow>(
+      `UPDATE crypto_withdrawals SET status = 'FAILED', error = $2, finished_at = $3 WHERE id = $1 RETURNING *`,
+      [w.id, JSON.stringify({ description: 'Transaction rejected by the network (simulated)', status: 'REJECTED' }), now],
+    );
+  } else {
+    const confirmations = confirmationsAt(network, w.created_at, now);
+    if (confirmations < w.required_confirmations) {
+      await q.query('UPDATE crypto_withdrawals SET confirmations = $2 WHERE id = $1', [w.id, confirmations]);
+      await enqueueJob(q, { kind: CONFIRM_JOB, partnerId: w.partner_id, runAt: nextBlockAt(network, w.created_at, confirmations), payload: job.payload });
+      return;
+    }
+    const postingId = await postHold(q, w.hold_id, {
+      partnerId: w.partner_id, kind: 'crypto_withdrawal', refId: w.id,
+      description: `${w.currency} withdrawal to ${w.destination}`,
+      lines: [
+        { account: { accountId: w.account_id }, currency: w.currency, amount: -(w.amount + w.service_fee + w.network_fee) },
+        { account: { house: 'chain' }, currency: w.currency, amount: w.amount + w.network_fee },
+        { account: { house: 'fees' }, currency: w.currency, amount: w.service_fee },
+      ],
+    });
+    if (!postingId) throw new Error(`crypto withdrawal ${w.id}: hold already resolved`);
+    [row] = await q.query<WithdrawalRow>(
+      `UPDATE crypto_withdrawals SET status = 'SUCCESSFUL', confirmations = $2, posting_id = $3, finished_at = $4
+       WHERE id = $1 RETURNING *`,
+      [w.id, confirmations, postingId, now],
+    );
+  }
+  const user = row.user_id ? (await q.query<UserRow>('SELECT * FROM users WHERE id = $1', [row.user_id]))[0] : undefined;
+  await emitWithdrawalEvent(q, row, user);
+});
+
+/** Get Crypto Withdrawal Details body; the webhook carries the same fields. */
+export function withdrawalView(row: WithdrawalRow, user?: UserRow) {
+  const scale = CURRENCIES[row.currency].scale;
+  return {
+    id: row.id,
+    amount: toNumber(row.amount, scale),
+    fee: toNumber(row.service_fee + row.network_fee, scale),
+    serviceFee: toNumber(row.service_fee, scale),
+    networkFee: toNumber(row.network_fee, scale),
+    destination: row.destination,
+    memo: row.memo,
+    status: row.status,
+    transactionHash: row.transaction_hash,
+    currency: { name: row.currency, network: row.network },
+    confirmations: row.confirmations,
+    requiredConfirmations: row.required_confirmations,
+    createdAt: row.created_at.toISOString(),
+    ...(row.error ? { error: row.error } : {}),
+    ...(user ? { user: userObject(user) } : {}),
+  };
+}
+
+async function emitWithdrawalEvent(q: Queryable, row: WithdrawalRow, user?: UserRow) {
+  await emitEvent(q, row.partner_id, 'crypto_withdrawal.status', withdrawalView(row, user));
+}
+
+export async function getWithdrawal(q: Queryable, partnerId: string, withdrawalId: string) {
+  const [row] = await q.query<WithdrawalRow>('SELECT * FROM crypto_withdrawals WHERE id = $1 AND partner_id = $2', [withdrawalId, partnerId]);
+  if (!row) throw new ApiError('P633');
+  const user = row.user_id ? (await q.query<UserRow>('SELECT * FROM users WHERE id = $1', [row.user_id]))[0] : undefined;
+  return withdrawalView(row, user);
+}

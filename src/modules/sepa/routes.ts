@@ -1,0 +1,201 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { partnerNow } from '../../kernel/clock.js';
+import { ApiError, validationError } from '../../kernel/errors.js';
+import { parseAmount } from '../../kernel/money.js';
+import { Amount, CurrencySlug, decodeCursor, encodeCursor, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { findAccount } from '../../ledger/index.js';
+import { BANK_BIC, BANK_NAME, normalizeIban } from '../../rails/sepa/iban.js';
+import { railSettings } from '../../rails/settings.js';
+import { requireUser, type UserRow } from '../users/service.js';
+import { listContacts } from './deposits.js';
+import { createSepaTransfer, getSepaTransfer, type NewSepaTransfer } from './transfers.js';
+import { fullName, UserObject } from './users.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID_RE.test(value);
+
+const DepositInfo = Type.Object({
+  title: Type.String({ description: 'Reference to type exactly in the transfer title (the EUR balance id)' }),
+  iban: Type.String(),
+  swift: Type.String(),
+  bankName: Type.String(),
+  accountHolder: Type.String(),
+  address: Type.String(),
+});
+
+const ContactList = Type.Object({
+  contacts: Type.Array(Type.Object({ id: Uuid, iban: Type.String(), name: Nullable(Type.String()), createdAt: Timestamp })),
+  nextCursor: Nullable(Type.String()),
+});
+
+const transferFields = {
+  amount: Amount,
+  currency: CurrencySlug,
+  destinationIban: Type.String({ minLength: 1, maxLength: 64 }),
+  transferTitle: Type.String({ minLength: 1, maxLength: 140 }),
+  receiverType: Type.Optional(Type.Union([Type.Literal('NATURAL'), Type.Literal('LEGAL')])),
+  receiverFirstName: Type.Optional(Type.String({ minLength: 1, maxLength: 70 })),
+  receiverLastName: Type.Optional(Type.String({ minLength: 1, maxLength: 70 })),
+  companyName: Type.Optional(Type.String({ minLength: 1, maxLength: 140 })),
+};
+
+const TransferDetails = Type.Object({
+  id: Uuid,
+  type: Type.String({ examples: ['external'] }),
+  amount: Type.String({ examples: ['250.00'] }),
+  transferTitle: Type.String(),
+  destinationIban: Type.String(),
+  receiverType: Nullable(Type.String()),
+  receiverFirstName: Nullable(Type.String()),
+  receiverLastName: Nullable(Type.String()),
+  companyName: Nullable(Type.String()),
+  status: Type.String({ examples: ['PENDING', 'SUCCESSFUL', 'FAILED'] }),
+  currency: Type.String({ examples: ['eur'] }),
+  fee: Type.Number(),
+  createdAt: Timestamp,
+  error: Type.Optional(Type.Object({ description: Type.String(), status: Type.String() })),
+  user: Type.Optional(UserObject),
+});
+
+/**
+ * Level 1 (closed loop): no receiver fields. Level 2 (open loop): receiverType with the
+ * person's names (NATURAL) or the company name (LEGAL).
+ */
+function parseTransfer(body: Record<string, any>): NewSepaTransfer {
+  parseCurrency(body.currency, 'currency', ['eur']);
+  const amount = parseAmount(body.amount, 2);
+  const destinationIban = normalizeIban(body.destinationIban);
+  if (!destinationIban) throw new ApiError('P630', 'destinationIban is not a valid IBAN');
+  const errors: string[] = [];
+  const { receiverType, receiverFirstName, receiverLastName, companyName } = body;
+  if (!receiverType && (receiverFirstName || receiverLastName || companyName)) {
+    errors.push('receiverType is required with receiver fields');
+  }
+  if (receiverType === 'NATURAL') {
+    if (!receiverFirstName || !receiverLastName) errors.push('receiverFirstName and receiverLastName are required for NATURAL receivers');
+    if (companyName) errors.push('companyName is only allowed for LEGAL receivers');
+  }
+  if (receiverType === 'LEGAL') {
+    if (!companyName) errors.push('companyName is required for LEGAL receivers');
+    if (receiverFirstName || receiverLastName) errors.push('receiverFirstName and receiverLastName are only allowed for NATURAL receivers');
+  }
+  if (!body.transferTitle.trim()) errors.push('transferTitle should not be empty');
+  if (errors.length) throw validationError(...errors);
+  return { amount, destinationIban, transferTitle: body.transferTitle.trim(), receiverType, receiverFirstName, receiverLastName, companyName };
+}
+
+function parsePage(cursor?: string): string | undefined {
+  const parts = decodeCursor(cursor);
+  if (!parts) return undefined;
+  if (typeof parts[0] !== 'string' || !isUuid(parts[0])) throw validationError('cursor is not valid');
+  return parts[0];
+}
+
+export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+
+  async function depositInfo(partnerId: string, partnerName: string, user?: UserRow) {
+    const account = await findAccount(db, { partnerId, userId: user?.id }, 'eur');
+    if (!account) throw new ApiError('P611');
+    if (account.status !== 'ACTIVE' || !account.iban) throw new ApiError('P612');
+    return {
+      title: account.id,
+      iban: account.iban,
+      swift: BANK_BIC,
+      bankName: BANK_NAME,
+      accountHolder: user ? fullName(user) : partnerName,
+      address: railSettings().bankAddress,
+    };
+  }
+
+  app.get('/v1/partner/sepa-deposit/info', {
+    schema: { tags: ['SEPA'], summary: 'Get SEPA Deposit Info', response: { 200: DepositInfo, ...partnerErrors } },
+  }, async (request) => depositInfo(request.partner.id, request.partner.name));
+
+  app.get('/v1/sepa-deposit/info/:externalUserId', {
+    schema: {
+      tags: ['SEPA'], summary: 'Get SEPA Deposit Info (user)',
+      params: Type.Object({ externalUserId: Type.String({ minLength: 1 }) }),
+      response: { 200: DepositInfo, ...partnerErrors },
+    },
+  }, async (request) => {
+    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+    return depositInfo(request.partner.id, request.partner.name, user);
+  });
+
+  async function contacts(partnerId: string, userId: string | null, limit = 20, cursor?: string) {
+    const rows = await listContacts(db, partnerId, userId, limit + 1, parsePage(cursor));
+    const page = rows.slice(0, limit);
+    return {
+      contacts: page.map((r) => ({ id: r.id, iban: r.iban, name: r.name, createdAt: r.created_at.toISOString() })),
+      nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null,
+    };
+  }
+
+  app.get('/v1/partner/sepa-deposit/contacts', {
+    schema: {
+      tags: ['SEPA'], summary: 'Get SEPA Deposit Contact List (sender IBANs approved by the name check)',
+      querystring: Type.Object(PageQuery),
+      response: { 200: ContactList, ...partnerErrors },
+    },
+  }, async (request) => contacts(request.partner.id, null, request.query.limit, request.query.cursor));
+
+  app.get('/v1/sepa-deposit/contacts/:externalUserId', {
+    schema: {
+      tags: ['SEPA'], summary: 'Get SEPA Deposit Contact List (user)',
+      params: Type.Object({ externalUserId: Type.String({ minLength: 1 }) }),
+      querystring: Type.Object(PageQuery),
+      response: { 200: ContactList, ...partnerErrors },
+    },
+  }, async (request) => {
+    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+    return contacts(request.partner.id, user.id, request.query.limit, request.query.cursor);
+  });
+
+  const TransferCreated = Type.Object({ transferId: Uuid });
+
+  app.post('/v1/partner/sepa-transfer', {
+    schema: {
+      tags: ['SEPA'], summary: 'Create a SEPA Transfer from the partner balance',
+      description: 'Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously.',
+      body: Type.Object(transferFields, { additionalProperties: false }),
+      response: { 200: TransferCreated, ...partnerErrors },
+    },
+  }, async (request) => {
+    const input = parseTransfer(request.body);
+    const now = partnerNow(request.partner.clockOffsetMs);
+    const row = await db.tx((q) => createSepaTransfer(q, request.partner.id, undefined, input, now));
+    return { transferId: row.id };
+  });
+
+  app.post('/v1/sepa-transfer', {
+    schema: {
+      tags: ['SEPA'], summary: "Create a SEPA Transfer from a user's balance",
+      body: Type.Object({ sourceExternalUserId: Type.String({ minLength: 1 }), ...transferFields }, { additionalProperties: false }),
+      response: { 200: TransferCreated, ...partnerErrors },
+    },
+  }, async (request) => {
+    const input = parseTransfer(request.body);
+    const now = partnerNow(request.partner.clockOffsetMs);
+    const row = await db.tx(async (q) => {
+      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, forUpdate: true });
+      return createSepaTransfer(q, request.partner.id, user, input, now);
+    });
+    return { transferId: row.id };
+  });
+
+  const detailsSchema = {
+    params: Type.Object({ transferId: Type.String() }),
+    response: { 200: TransferDetails, ...partnerErrors },
+  };
+  const details = async (partnerId: string, transferId: string) => {
+    if (!isUuid(transferId)) throw new ApiError('P428');
+    return getSepaTransfer(db, partnerId, transferId.toLowerCase());
+  };
+  app.get('/v1/partner/sepa-transfer/details/:transferId', {
+    schema: { tags: ['SEPA'], summary: 'Get SEPA Transfer Details', ...detailsSchema },
+  }, async (request) => details(request.partner.id, request.params.transferId));
+  app.get('/v1/sepa-transfer/details/:transferId', {
+    schema: { tags: ['SEPA'], summary: 'Get SEPA Transfer Details (user)', ...detailsSchema },
+  }, async (request) => details(request.partner.id, request.params.transferId));
+};

@@ -1,0 +1,51 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { partnerNow } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import { formatAmount, parseAmount } from '../../kernel/money.js';
+import { Amount, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { normalizeIban } from '../../rails/sepa/iban.js';
+import { receiveSepaDeposit } from './deposits.js';
+
+/**
+ * POST /v1/sandbox/sepa-deposit: a SEPA payment arrives at an IBAN of this partner or of one of
+ * its users. An omitted senderName counts as the account holder (credited at once).
+ */
+export const sandboxSepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+  app.post('/v1/sandbox/sepa-deposit', {
+    schema: {
+      tags: ['Sandbox'], summary: 'Simulate an incoming SEPA transfer to an IBAN of this partner or its users',
+      description: 'Partner IBANs and senders whose name matches the user are APPROVED (credited) at once; '
+        + 'other names stay PENDING for the review delay, then APPROVED (a shared name word) or REJECTED (returned).',
+      body: Type.Object({
+        iban: Type.String({ minLength: 1 }),
+        amount: Amount,
+        senderName: Type.Optional(Type.String({ maxLength: 140 })),
+        senderIban: Type.Optional(Type.String()),
+        reference: Type.Optional(Type.String({ maxLength: 140 })),
+      }, { additionalProperties: false }),
+      response: {
+        201: Type.Object({ depositId: Uuid, status: Type.String({ examples: ['APPROVED', 'PENDING'] }), amount: Type.String(), iban: Type.String() }),
+        ...partnerErrors,
+      },
+    },
+  }, async (request, reply) => {
+    const iban = normalizeIban(request.body.iban);
+    if (!iban) throw new ApiError('P630');
+    let senderIban: string | undefined;
+    if (request.body.senderIban !== undefined) {
+      senderIban = normalizeIban(request.body.senderIban);
+      if (!senderIban) throw new ApiError('P630', 'senderIban is not a valid IBAN');
+    }
+    const amount = parseAmount(request.body.amount, 2);
+    const now = partnerNow(request.partner.clockOffsetMs);
+    const deposit = await db.tx((q) =>
+      receiveSepaDeposit(q, request.partner.id, now, {
+        iban, amount, senderIban,
+        senderName: request.body.senderName?.trim() || undefined,
+        reference: request.body.reference,
+      }),
+    );
+    return reply.code(201).send({ depositId: deposit.id, status: deposit.status, amount: formatAmount(amount, 2), iban });
+  });
+};

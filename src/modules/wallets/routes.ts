@@ -1,0 +1,70 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { partnerNow } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import { CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { emitEvent } from '../../outbox/events.js';
+import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
+import { cryptoCurrency, cryptoNetwork } from '../crypto/routes.js';
+import { newId } from '../../kernel/ids.js';
+
+/**
+ * Create Wallet: generates the partner's deposit address for a currency's network when it has
+ * none (partners created before a network was added). The address is derived at request time
+ * (it needs the master secret) and stored by a job, which reports it with 'wallet.status'.
+ */
+const CREATE_JOB = 'wallet.create';
+
+registerJob(CREATE_JOB, async (job, { q, now }) => {
+  const { partnerId, family, address, path, currency, network, walletId } = job.payload;
+  const inserted = await q.query(
+    `INSERT INTO wallet_addresses (family, address, partner_id, user_id, derivation_path, created_at)
+     VALUES ($1, $2, $3, NULL, $4, $5) ON CONFLICT DO NOTHING RETURNING address`,
+    [family, address, partnerId, path, now],
+  );
+  await emitEvent(q, partnerId, 'wallet.status', {
+    walletId, currency, network, wallet: address,
+    status: inserted.length ? 'ACTIVE' : 'FAILED',
+    createdAt: now.toISOString(),
+  });
+});
+
+export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db, config } = app.ctx;
+  app.post('/v1/partner/wallet', {
+    schema: {
+      tags: ['Partner balances'], summary: 'Create Wallet',
+      description: "Generates the partner's deposit address for a currency (and network); P636 when it exists. "
+        + "Answers PENDING; the 'wallet.status' webhook reports the address when it is ready.",
+      body: Type.Object({ currency: CurrencySlug, network: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
+      response: {
+        201: Type.Object({ walletId: Uuid, currency: Type.String(), network: Type.String(), status: Type.String({ examples: ['PENDING'] }) }),
+        ...partnerErrors,
+      },
+    },
+  }, async (request, reply) => {
+    const currency = cryptoCurrency(request.body.currency);
+    const network = cryptoNetwork(currency, request.body.network);
+    const family = FAMILY_OF_NETWORK[network.code];
+    const partnerId = request.partner.id;
+    const walletId = newId();
+    await db.tx(async (q) => {
+      const [partner] = await q.query<{ address_index: number }>('SELECT address_index FROM partners WHERE id = $1 FOR UPDATE', [partnerId]);
+      const existing = await q.query(
+        'SELECT 1 FROM wallet_addresses WHERE partner_id = $1 AND user_id IS NULL AND family = $2',
+        [partnerId, family],
+      );
+      const queued = await q.query(
+        `SELECT 1 FROM jobs WHERE kind = $1 AND partner_id = $2 AND status = 'QUEUED' AND payload->>'family' = $3`,
+        [CREATE_JOB, partnerId, family],
+      );
+      if (existing.length || queued.length) throw new ApiError('P636');
+      const { address, path } = deriveAddress(config.secretKey, family, partner.address_index);
+      await enqueueJob(q, {
+        kind: CREATE_JOB, partnerId, runAt: partnerNow(request.partner.clockOffsetMs),
+        payload: { partnerId, family, address, path, currency: currency.code, network: network.code, walletId },
+      });
+    });
+    return reply.code(201).send({ walletId, currency: currency.code, network: network.code, status: 'PENDING' });
+  });
+};
