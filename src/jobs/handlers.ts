@@ -8,3 +8,4 @@ import '../modules/sepa/transfers.js';
 import '../modules/crypto/deposits.js';
 import '../modules/crypto/withdrawals.js';
 import '../modules/wallets/routes.js';
+import '../modules/orders/service.js';

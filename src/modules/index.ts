@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { partnerBalancesRoutes } from './balances/routes.js';
 import { exchangeRoutes } from './exchange/routes.js';
+import { orderRoutes } from './orders/routes.js';
 import { sandboxClockRoutes } from './sandbox/clock.js';
 import { sepaRoutes } from './sepa/routes.js';
 import { sandboxSepaRoutes } from './sepa/sandbox.js';
@@ -12,6 +13,6 @@ import { walletRoutes } from './wallets/routes.js';
  * Every module's routes. Partner modules run behind x-api-key auth and idempotency; sandbox
  * modules also, and only when CENTUM_SANDBOX is on. Public modules (web pages) have no auth.
  */
-export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, sepaRoutes, cryptoRoutes, walletRoutes];
+export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, sepaRoutes, cryptoRoutes, walletRoutes];
 export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
 export const publicModules: FastifyPluginAsync[] = [];

@@ -5,6 +5,8 @@ import { startTestApp, type TestApp, type TestPartner } from '../support/app.js'
 import { advance, amounts, expectError, fund } from './helpers.js';
 
 let t: TestApp;
+// Large test deposits would otherwise wait for travel-rule data.
+process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';
 beforeAll(async () => {
   t = await startTestApp({ CENTUM_FX_MODE: 'fixed' });
 });

@@ -32,7 +32,7 @@ export async function fund(p: TestPartner, currency: string, amount: string, ext
 
 export const advance = async (p: TestPartner, seconds: number) => {
   const res = await p.call('POST', '/v1/sandbox/clock/advance', { seconds });
-  expect(res.status).toBe(200);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 };
 
