@@ -14,9 +14,9 @@ import { findOrderForDeposit, recordOrderPayment } from '../orders/service.js';
 
 /**
  * Incoming crypto deposits: WAITING_FOR_VERIFICATION while the simulated chain confirms them,
- * then SUCCESSFUL (credited only then), or WAITING_FOR_TR_DATA when worth more than the travel-rule
- * threshold (credited once Update Travel Rule gives the sender's data). Below the network's
- * minDeposit a deposit is UNSUCCESSFUL and nothing is credited. Payments to an order's address
+ * then SUCCESSFUL (credited only then), or WAITING_FOR_TR_DATA when an outside sender's deposit is
+ * worth more than the travel-rule threshold (credited once Update Travel Rule gives the sender's
+ * data). Below the network's minDeposit a deposit is UNSUCCESSFUL and nothing is credited. Payments to an order's address
  * are reported to the orders module, which credits them itself.
  */
 export type DepositStatus = 'WAITING_FOR_VERIFICATION' | 'WAITING_FOR_TR_DATA' | 'SUCCESSFUL' | 'UNSUCCESSFUL';
@@ -113,7 +113,7 @@ registerJob(CONFIRM_JOB, async (job, { q, now }) => {
   }
   if (deposit.order_id) {
     await finish(q, deposit.id, 'SUCCESSFUL', now);
-  } else if (new Decimal(deposit.eur_value).gt(railSettings().travelRuleThresholdEur) && !deposit.travel_rule) {
+  } else if (needsTravelRule(deposit)) {
     const [row] = await q.query<DepositRow>(
       `UPDATE crypto_deposits SET status = 'WAITING_FOR_TR_DATA' WHERE id = $1 RETURNING *`,
       [deposit.id],
@@ -123,6 +123,15 @@ registerJob(CONFIRM_JOB, async (job, { q, now }) => {
     await credit(q, deposit, now);
   }
 });
+
+/**
+ * The travel rule holds a deposit from a named outside wallet (`senderAddress`) worth more than
+ * the threshold until the sender's data is given. A deposit without a sender address counts as
+ * coming from the owner's own verified wallet, like a SEPA deposit without a sender name.
+ */
+const needsTravelRule = (deposit: DepositRow): boolean =>
+  deposit.sender_address !== null && !deposit.travel_rule
+  && new Decimal(deposit.eur_value).gt(railSettings().travelRuleThresholdEur);
 
 async function credit(q: Queryable, deposit: DepositRow, now: Date): Promise<DepositRow> {
   const postingId = await post(q, {
