@@ -22,6 +22,10 @@ export interface Config {
   rateLimitMax: number;
   rateLimitWindowMs: number;
   webhookAllowPrivate: boolean;
+  /** Webhook deliveries: per-attempt timeout, and the delays (seconds) before each retry. */
+  webhook: { timeoutMs: number; retryDelaysSeconds: number[] };
+  /** Prefix of rate-limit keys in Redis (several installs or test runs may share one Redis). */
+  rateLimitPrefix: string;
   /** Prints and creates a demo partner when the database has none. */
   demoPartner: boolean;
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
@@ -85,6 +89,11 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),
     rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', bool(env, 'CENTUM_SANDBOX', true)),
+    webhook: {
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
+      retryDelaysSeconds: retryDelays(env),
+    },
+    rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'centum:rl:',
     demoPartner: bool(env, 'CENTUM_DEMO_PARTNER', true),
     fx: fxSettings(env),
   };
@@ -98,6 +107,18 @@ function fxSettings(env: Env): Config['fx'] {
     throw new ConfigError(`CENTUM_FX_FEE_PERCENT="${feePercent}" is not valid: expected a percentage from 0 to 49.9999`);
   }
   return { mode, seed: env.CENTUM_FX_SEED || 'centum', feePercent };
+}
+
+/** WEBHOOK_RETRY_DELAYS: comma-separated seconds before each retry; "" or "none" means no retries. */
+function retryDelays(env: Env): number[] {
+  const raw = env.WEBHOOK_RETRY_DELAYS;
+  if (raw === undefined || raw === '') return [8, 16, 32, 64];
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const delays = raw.split(',').map((part) => Number(part.trim()));
+  if (delays.length > 20 || delays.some((d) => !Number.isInteger(d) || d < 1 || d > 86_400)) {
+    throw new ConfigError(`WEBHOOK_RETRY_DELAYS="${raw}" is not valid: expected up to 20 comma-separated whole seconds from 1 to 86400 (e.g. 8,16,32,64)`);
+  }
+  return delays;
 }
 
 /** Without CENTUM_SECRET_KEY, a random secret is kept in DATA_DIR so restarts keep the same keys. */

@@ -7,6 +7,7 @@ import { registerErrorHandling } from './kernel/http/errors.js';
 import { registerPartnerAuth } from './kernel/http/auth.js';
 import { registerIdempotency } from './kernel/http/idempotency.js';
 import { registerMetrics } from './kernel/http/metrics.js';
+import { registerRateLimit } from './kernel/http/rate-limit.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { platformRoutes } from './modules/platform/routes.js';
 import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
@@ -38,6 +39,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
   registerErrorHandling(app);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
   app.removeContentTypeParser('text/plain');
+  await registerRateLimit(app, config);
 
   await app.register(swagger, {
     openapi: {

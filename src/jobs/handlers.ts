@@ -9,3 +9,4 @@ import '../modules/crypto/deposits.js';
 import '../modules/crypto/withdrawals.js';
 import '../modules/wallets/routes.js';
 import '../modules/orders/service.js';
+import '../modules/webhooks/engine.js';

@@ -21,6 +21,12 @@ export interface JobContext {
   q: Queryable;
   /** Simulated now for the job's partner. */
   now: Date;
+  /**
+   * Runs `fn` after the job's transaction has committed (and only if it did), before runOneJob
+   * returns: slow I/O such as a webhook call happens with no transaction open. Errors are reported
+   * to the job error listener, never retried: the handler must have recorded what recovers them.
+   */
+  afterCommit(fn: () => Promise<void>): void;
 }
 
 export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
@@ -54,7 +60,9 @@ const DUE = `j.status = 'QUEUED'
  */
 export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
   let failed: { job: Job; error: unknown } | undefined;
+  let afterCommit: (() => Promise<void>)[] = [];
   const ran = await db.tx(async (q) => {
+    afterCommit = [];
     const [job] = await q.query<Job & { offset: bigint | null }>(
       `SELECT j.*, p.clock_offset_ms AS offset FROM jobs j LEFT JOIN partners p ON p.id = j.partner_id
        WHERE ${DUE} ${partnerId ? 'AND j.partner_id = $2' : ''}
@@ -67,12 +75,13 @@ export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await q.query('SAVEPOINT job');
-      await handler(job, { db, q, now });
+      await handler(job, { db, q, now, afterCommit: (fn) => void afterCommit.push(fn) });
       await q.query('RELEASE SAVEPOINT job');
       await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now() WHERE id = $1`, [job.id]);
     } catch (error) {
       // Undo the handler's writes, keep the claim, and schedule the retry in this same transaction.
       await q.query('ROLLBACK TO SAVEPOINT job');
+      afterCommit = [];
       failed = { job, error };
       const attempts = job.attempts + 1;
       const retryMs = Math.min(2 ** attempts * 1000, 300_000);
@@ -87,6 +96,9 @@ export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
     return true;
   });
   if (failed) jobErrorListener?.(failed.job, failed.error);
+  for (const fn of afterCommit) {
+    await fn().catch((error) => jobErrorListener?.({ kind: 'afterCommit' } as Job, error));
+  }
   return ran;
 }
 

@@ -72,6 +72,7 @@ export const ERRORS = {
   // Centum: webhooks (P650-P659)
   P650: { name: 'webhook-url-not-allowed', status: 400, message: 'Webhook URL points at a private network' },
   P651: { name: 'webhook-delivery-not-found', status: 404, message: 'Webhook delivery not found' },
+  P652: { name: 'webhook-not-configured', status: 400, message: 'Set a webhook URL and enable webhooks first' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

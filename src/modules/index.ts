@@ -8,11 +8,12 @@ import { sandboxSepaRoutes } from './sepa/sandbox.js';
 import { cryptoRoutes } from './crypto/routes.js';
 import { sandboxCryptoRoutes } from './crypto/sandbox.js';
 import { walletRoutes } from './wallets/routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 
 /**
  * Every module's routes. Partner modules run behind x-api-key auth and idempotency; sandbox
  * modules also, and only when CENTUM_SANDBOX is on. Public modules (web pages) have no auth.
  */
-export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, sepaRoutes, cryptoRoutes, walletRoutes];
+export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
 export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
 export const publicModules: FastifyPluginAsync[] = [];

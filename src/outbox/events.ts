@@ -27,7 +27,15 @@ export const EVENT_PATHS = {
 
 export type EventType = keyof typeof EVENT_PATHS;
 
-/** Writes an event to the outbox; `payload` is the flat P100 body the partner receives. */
+/** The job kind that makes one delivery attempt (src/modules/webhooks/engine.ts handles it). */
+export const WEBHOOK_ATTEMPT_JOB = 'webhook.attempt';
+
+/**
+ * Writes an event to the outbox; `payload` is the flat P100 body the partner receives. In the same
+ * statement it opens the event's delivery (one attempt chain per event) and queues its first
+ * attempt, due now in the partner's simulated time: if the caller's transaction commits, the event
+ * will be delivered (or recorded as skipped); if it rolls back, nothing of it remains.
+ */
 export async function emitEvent(
   q: Queryable,
   partnerId: string,
@@ -35,8 +43,16 @@ export async function emitEvent(
   payload: Record<string, unknown>,
 ): Promise<string> {
   const id = newId();
-  await q.query('INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5)', [
-    id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload),
-  ]);
+  const deliveryId = newId();
+  await q.query(
+    `WITH t AS (SELECT now() + clock_offset_ms * interval '1 millisecond' AS at FROM partners WHERE id = $2),
+     e AS (INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id),
+     d AS (INSERT INTO webhook_deliveries (id, partner_id, event_id, status, next_attempt_at, created_at, updated_at)
+           SELECT $6, $2, e.id, 'PENDING', t.at, t.at, t.at FROM e, t RETURNING id)
+     INSERT INTO jobs (id, kind, partner_id, payload, run_at)
+     SELECT $7, $8, $2, $9, t.at FROM d, t`,
+    [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload), deliveryId, newId(), WEBHOOK_ATTEMPT_JOB,
+      JSON.stringify({ deliveryId, attemptNo: 1 })],
+  );
   return id;
 }

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
+import type { Config } from '../../config.js';
+import { ApiError } from '../errors.js';
+import { sha256 } from '../secrets.js';
+
+/** Operator, health, metrics and documentation endpoints are not rate limited. */
+const EXEMPT = /^\/(health|metrics|openapi\.json|docs|admin)(\/|\?|$)/;
+
+/**
+ * Requests per API key (per client IP when there is no key) in a fixed window: RATE_LIMIT_MAX per
+ * RATE_LIMIT_WINDOW_MS. Counters live in Redis when REDIS_URL is set (shared by every process),
+ * in memory otherwise. Over the limit: 429 P603 with RateLimit-* and Retry-After headers.
+ * Must be registered before the routes (it attaches itself to each route as it is added).
+ */
+export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: true, lazyConnect: false })
+    : undefined;
+  redis?.on('error', (err) => app.log.warn({ err }, 'rate-limit redis error'));
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    hook: 'onRequest',
+    enableDraftSpec: true, // RateLimit-Limit / -Remaining / -Reset, and Retry-After on 429
+    ...(redis ? { redis, nameSpace: config.rateLimitPrefix } : {}),
+    // Redis down: serve rather than fail every request (logged above).
+    skipOnError: true,
+    allowList: (request: FastifyRequest) => EXEMPT.test(request.url),
+    keyGenerator: (request: FastifyRequest) => {
+      const key = request.headers['x-api-key'];
+      // The key's hash, not the key, goes to Redis.
+      return typeof key === 'string' && key !== '' ? `key:${sha256(key).slice(0, 32)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new ApiError('P603', `Rate limit exceeded: at most ${context.max} requests per window; retry in ${context.after}`),
+  });
+}

@@ -1,0 +1,263 @@
+import { loadConfig, type Config } from '../../config.js';
+import type { Db, Queryable } from '../../kernel/db.js';
+import { nowFor } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import { newId } from '../../kernel/ids.js';
+import { enqueueJob, registerJob, type JobContext } from '../../jobs/queue.js';
+import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
+import { webhookTokenOf } from '../partners/service.js';
+import { getSettings } from './settings.js';
+import { deliveryBody, deliveryHeaders } from './signing.js';
+import { assertPublicDestination, joinUrl } from './url-guard.js';
+
+/**
+ * The delivery engine. Each attempt is a job (`webhook.attempt` {deliveryId, attemptNo}) due in the
+ * partner's simulated time, so the sandbox clock drives retries. An attempt runs in three steps:
+ *
+ *   1. claim, in the job's transaction: lock the delivery, write the attempt as SENDING and queue
+ *      the job of the NEXT attempt (or of the chain's closing) before calling anyone;
+ *   2. commit, then call the partner with no transaction open (JobContext.afterCommit);
+ *   3. record the outcome in a short transaction: success cancels the queued next job, failure
+ *      moves it to "now + delay".
+ *
+ * A crash after step 1 loses nothing: the next job is already queued; when it runs it finds the
+ * attempt still SENDING, marks it INTERRUPTED and carries on. Attempts are unique per
+ * (delivery, attemptNo) and each job is claimed once (SKIP LOCKED), so an attempt chain is never
+ * duplicated, by crashes or by several workers.
+ */
+export interface EngineSettings {
+  secretKey: string;
+  timeoutMs: number;
+  retryDelaysSeconds: number[];
+  allowPrivate: boolean;
+}
+
+const settingsByDb = new WeakMap<Db, EngineSettings>();
+let fromEnv: EngineSettings | undefined;
+
+const toEngineSettings = (config: Config): EngineSettings => ({
+  secretKey: config.secretKey,
+  timeoutMs: config.webhook.timeoutMs,
+  retryDelaysSeconds: config.webhook.retryDelaysSeconds,
+  allowPrivate: config.webhookAllowPrivate,
+});
+
+/** Ties the engine to an app's settings (several apps may share one process in tests). */
+export function configureWebhookEngine(db: Db, config: Config): void {
+  settingsByDb.set(db, toEngineSettings(config));
+}
+
+function engineSettings(db: Db): EngineSettings {
+  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig()));
+}
+
+/** A SENDING attempt younger than this may still be in flight; older ones were interrupted. */
+const inFlightWindowMs = (s: EngineSettings) => s.timeoutMs + 1000;
+
+interface DeliveryRow {
+  id: string;
+  partner_id: string;
+  status: string;
+  attempt_count: number;
+  event_id: string;
+  type: string;
+  path: string;
+  payload: unknown;
+  event_created_at: Date;
+}
+
+interface ClaimedAttempt {
+  attemptId: string;
+  deliveryId: string;
+  partnerId: string;
+  attemptNo: number;
+  isLast: boolean;
+  nextJobId: string;
+  url: string;
+  token: string;
+  body: string;
+  eventId: string;
+  eventType: string;
+}
+
+registerJob(WEBHOOK_ATTEMPT_JOB, async (job, ctx) => {
+  const { deliveryId, attemptNo } = job.payload as { deliveryId: string; attemptNo: number };
+  const claimed = await claimAttempt(ctx, deliveryId, attemptNo);
+  if (claimed) ctx.afterCommit(() => sendAndRecord(ctx.db, claimed));
+});
+
+async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: number): Promise<ClaimedAttempt | null> {
+  const { q, now } = ctx;
+  const settings = engineSettings(ctx.db);
+  const [delivery] = await q.query<DeliveryRow>(
+    `SELECT d.id, d.partner_id, d.status, d.attempt_count, e.id AS event_id, e.type, e.path, e.payload,
+            e.created_at AS event_created_at
+     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1 FOR UPDATE OF d`,
+    [deliveryId],
+  );
+  // Already decided, or this attempt already ran: nothing to do (the job is a leftover).
+  if (!delivery || delivery.status !== 'PENDING' || delivery.attempt_count >= attemptNo) return null;
+
+  if (attemptNo > 1) await closeUnrecordedAttempt(q, deliveryId, attemptNo - 1, now, settings);
+  const maxAttempts = settings.retryDelaysSeconds.length + 1;
+  if (attemptNo > maxAttempts) {
+    await setDelivery(q, deliveryId, { status: 'FAILED', nextAttemptAt: null, at: now });
+    return null;
+  }
+
+  const partnerSettings = await getSettings(q, delivery.partner_id);
+  if (!partnerSettings.url || !partnerSettings.enabled) {
+    const reason = partnerSettings.url ? 'webhooks disabled' : 'no webhook URL configured';
+    await q.query(
+      `UPDATE webhook_deliveries SET status = 'SKIPPED', skip_reason = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1`,
+      [deliveryId, reason, now],
+    );
+    return null;
+  }
+
+  const isLast = attemptNo === maxAttempts;
+  // The next step is queued before the call: after a crash it still runs.
+  const nextAt = isLast
+    ? new Date(now.getTime() + inFlightWindowMs(settings))
+    : new Date(now.getTime() + settings.retryDelaysSeconds[attemptNo - 1] * 1000);
+  const nextJobId = await enqueueJob(q, {
+    kind: WEBHOOK_ATTEMPT_JOB, partnerId: delivery.partner_id, runAt: nextAt, payload: { deliveryId, attemptNo: attemptNo + 1 },
+  });
+  const url = joinUrl(partnerSettings.url, delivery.path);
+  const attemptId = newId();
+  await q.query(
+    `INSERT INTO webhook_attempts (id, delivery_id, attempt_no, state, url, next_job_id, started_at, started_real_at)
+     VALUES ($1, $2, $3, 'SENDING', $4, $5, $6, now())`,
+    [attemptId, deliveryId, attemptNo, url, nextJobId, now],
+  );
+  await q.query(
+    `UPDATE webhook_deliveries SET attempt_count = $2, last_url = $3, next_attempt_at = $4, updated_at = $5 WHERE id = $1`,
+    [deliveryId, attemptNo, url, isLast ? null : nextAt, now],
+  );
+  const token = await webhookTokenOf(q, settings.secretKey, delivery.partner_id);
+  const body = deliveryBody(partnerSettings.payloadFormat, delivery.type, delivery.payload, delivery.event_id, delivery.event_created_at);
+  return {
+    attemptId, deliveryId, partnerId: delivery.partner_id, attemptNo, isLast, nextJobId, url, token, body,
+    eventId: delivery.event_id, eventType: delivery.type,
+  };
+}
+
+/** The previous attempt was claimed but its outcome never recorded: the process stopped mid-call. */
+async function closeUnrecordedAttempt(q: Queryable, deliveryId: string, attemptNo: number, now: Date, s: EngineSettings) {
+  const [previous] = await q.query<{ id: string; state: string; started_real_at: Date }>(
+    'SELECT id, state, started_real_at FROM webhook_attempts WHERE delivery_id = $1 AND attempt_no = $2',
+    [deliveryId, attemptNo],
+  );
+  if (previous?.state !== 'SENDING') return;
+  if (Date.now() - previous.started_real_at.getTime() < inFlightWindowMs(s)) {
+    // Still within its timeout in another process: let the job queue try again shortly.
+    throw new Error(`webhook attempt ${previous.id} is still in flight`);
+  }
+  await q.query(
+    `UPDATE webhook_attempts SET state = 'INTERRUPTED', finished_at = $2,
+       error = 'no outcome recorded: the server stopped during the call' WHERE id = $1 AND state = 'SENDING'`,
+    [previous.id, now],
+  );
+}
+
+async function setDelivery(q: Queryable, id: string, to: { status: string; nextAttemptAt: Date | null; at: Date }) {
+  await q.query('UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, updated_at = $4 WHERE id = $1', [
+    id, to.status, to.nextAttemptAt, to.at,
+  ]);
+}
+
+/** Moves or cancels a queued job unless a worker holds it right now (then it runs and sees the state). */
+async function rescheduleJob(q: Queryable, jobId: string, runAt: Date | null) {
+  const pick = `SELECT id FROM jobs WHERE id = $1 AND status = 'QUEUED' FOR UPDATE SKIP LOCKED`;
+  if (runAt) await q.query(`UPDATE jobs SET run_at = $2 WHERE id IN (${pick})`, [jobId, runAt]);
+  else await q.query(`UPDATE jobs SET status = 'DONE', finished_at = now() WHERE id IN (${pick})`, [jobId]);
+}
+
+interface Outcome {
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+async function send(attempt: ClaimedAttempt, s: EngineSettings): Promise<Outcome> {
+  const started = performance.now();
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    // Checked again at send time: the name may resolve elsewhere than when the URL was saved.
+    await assertPublicDestination(new URL(attempt.url), s.allowPrivate);
+    const response = await fetch(attempt.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(s.timeoutMs),
+      headers: deliveryHeaders({
+        token: attempt.token, body: attempt.body, eventId: attempt.eventId, eventType: attempt.eventType,
+        deliveryId: attempt.deliveryId, attempt: attempt.attemptNo, unixSeconds: Math.floor(Date.now() / 1000),
+      }),
+      body: attempt.body,
+    });
+    statusCode = response.status;
+    await response.arrayBuffer().catch(() => undefined);
+    if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
+  } catch (e) {
+    error = describeError(e, s.timeoutMs);
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  return { ok: error === null, statusCode, latencyMs, error };
+}
+
+function describeError(e: unknown, timeoutMs: number): string {
+  if (e instanceof ApiError) return e.message;
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
+  const cause = err?.cause?.code ?? err?.cause?.message;
+  return (cause ? `${err.message}: ${cause}` : String(err?.message ?? e)).slice(0, 500);
+}
+
+async function sendAndRecord(db: Db, attempt: ClaimedAttempt): Promise<void> {
+  const s = engineSettings(db);
+  const outcome = await send(attempt, s);
+  await db.tx(async (q) => {
+    const now = await nowFor(q, attempt.partnerId);
+    const [recorded] = await q.query(
+      `UPDATE webhook_attempts SET state = $2, finished_at = $3, status_code = $4, latency_ms = $5, error = $6
+       WHERE id = $1 AND state = 'SENDING' RETURNING id`,
+      [attempt.attemptId, outcome.ok ? 'SUCCEEDED' : 'FAILED', now, outcome.statusCode, outcome.latencyMs, outcome.error],
+    );
+    if (!recorded) return; // a later step already declared it interrupted
+    if (outcome.ok) {
+      await rescheduleJob(q, attempt.nextJobId, null);
+      await setDelivery(q, attempt.deliveryId, { status: 'SUCCEEDED', nextAttemptAt: null, at: now });
+    } else if (attempt.isLast) {
+      await rescheduleJob(q, attempt.nextJobId, null);
+      await setDelivery(q, attempt.deliveryId, { status: 'FAILED', nextAttemptAt: null, at: now });
+    } else {
+      // The documented delays count from the failure.
+      const next = new Date(now.getTime() + s.retryDelaysSeconds[attempt.attemptNo - 1] * 1000);
+      await rescheduleJob(q, attempt.nextJobId, next);
+      await q.query('UPDATE webhook_deliveries SET next_attempt_at = $2, updated_at = $3 WHERE id = $1 AND status = \'PENDING\'', [
+        attempt.deliveryId, next, now,
+      ]);
+    }
+  });
+}
+
+/** A new attempt chain for a delivery's event (manual replay); its first attempt is due now. */
+export async function replayDelivery(q: Queryable, partnerId: string, deliveryId: string, now: Date): Promise<string> {
+  const [original] = await q.query<{ event_id: string }>(
+    'SELECT event_id FROM webhook_deliveries WHERE id = $1 AND partner_id = $2',
+    [deliveryId, partnerId],
+  );
+  if (!original) throw new ApiError('P651');
+  const settings = await getSettings(q, partnerId);
+  if (!settings.url || !settings.enabled) throw new ApiError('P652');
+  const id = newId();
+  await q.query(
+    `INSERT INTO webhook_deliveries (id, partner_id, event_id, replay_of, status, next_attempt_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, 'PENDING', $5, $5, $5)`,
+    [id, partnerId, original.event_id, deliveryId, now],
+  );
+  await enqueueJob(q, { kind: WEBHOOK_ATTEMPT_JOB, partnerId, runAt: now, payload: { deliveryId: id, attemptNo: 1 } });
+  return id;
+}
