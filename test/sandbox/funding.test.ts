@@ -34,6 +34,7 @@ describe('sandbox funding', () => {
     const usdc = (await balances(partner)).cryptoBalances.find((b: any) => b.name === 'usdc');
     const res = await partner.call('POST', '/v1/sandbox/crypto-deposit', { address: usdc.wallet, currency: 'USDC', network: 'polygon', amount: '12.345678' });
     expect(res.status).toBe(201);
+    await partner.call('POST', '/v1/sandbox/clock/advance', { seconds: 3600 }); // deposits confirm with the clock
     const after = (await balances(partner)).cryptoBalances.find((b: any) => b.name === 'usdc');
     expect(after.amount).toBe('12.345678');
   });
