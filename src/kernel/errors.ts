@@ -50,6 +50,8 @@ export const ERRORS = {
   P613: { name: 'unknown-deposit-destination', status: 404, message: 'No balance owns this IBAN or address' },
   P614: { name: 'user-model-mismatch', status: 400, message: 'Operation not available for this user model' },
   P615: { name: 'amount-below-minimum', status: 400, message: 'Amount is below the minimum' },
+  P616: { name: 'user-has-pending-operations', status: 400, message: 'User has operations in progress holding funds; retry when they finish' },
+  P617: { name: 'kyc-already-decided', status: 400, message: 'User is not waiting for a KYC decision' },
   // Centum: exchange, transfers, orders (P620-P629)
   P620: { name: 'lock-not-found', status: 404, message: 'Rate lock not found' },
   P621: { name: 'lock-expired', status: 400, message: 'Rate lock has expired' },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { partnerBalancesRoutes } from './balances/routes.js';
 import { exchangeRoutes } from './exchange/routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { transferRoutes } from './transfers/routes.js';
 import { sandboxClockRoutes } from './sandbox/clock.js';
 import { sepaRoutes } from './sepa/routes.js';
 import { sandboxSepaRoutes } from './sepa/sandbox.js';
@@ -14,6 +15,6 @@ import { webhookRoutes } from './webhooks/routes.js';
  * Every module's routes. Partner modules run behind x-api-key auth and idempotency; sandbox
  * modules also, and only when CENTUM_SANDBOX is on. Public modules (web pages) have no auth.
  */
-export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
+export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, transferRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
 export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
 export const publicModules: FastifyPluginAsync[] = [];

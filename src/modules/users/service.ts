@@ -1,5 +1,12 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
+import { newId } from '../../kernel/ids.js';
+import { findAccount, listAccounts, openAccount, post, setAccountStatus, type Line } from '../../ledger/index.js';
+import { emitEvent } from '../../outbox/events.js';
+import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/service.js';
+import type { CreateUserInput, ProfileInput } from './schemas.js';
+import { insertUser, pendingHoldCount, setStatus, updateProfile } from './store.js';
+import { normalizeProfile, requireCountry } from './validation.js';
 
 export interface UserRow {
   id: string;
@@ -12,13 +19,27 @@ export interface UserRow {
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
+  status_before_suspension?: string | null;
+  kyc_decided_at?: Date | null;
 }
 
+/**
+ * User statuses (docs/decisions.md, "Users"): a KYC user starts WAITING_FOR_VERIFICATION and
+ * becomes ACTIVE or REJECTED on the KYC decision; a non-KYC user is ACTIVE at once. SUSPENDED
+ * remembers the status it interrupts; DELETED is final.
+ */
+export const USER_WAITING = 'WAITING_FOR_VERIFICATION';
+export const USER_ACTIVE = 'ACTIVE';
+export const USER_REJECTED = 'REJECTED';
 export const USER_SUSPENDED = 'SUSPENDED';
+export const USER_DELETED = 'DELETED';
+
+/** Status of a deleted user's balances: no deposit can reach them any more. */
+export const BALANCE_CLOSED = 'CLOSED';
 
 /**
  * The partner's user with this externalUserId: P412 when unknown (or another partner's),
- * P610 when deleted, and P455 when suspended and `moveMoney` is set.
+ * P610 when deleted, and with `moveMoney` P455 when suspended and P459 when KYC was rejected.
  * `forUpdate` locks the row for the rest of the transaction.
  */
 export async function requireUser(
@@ -34,5 +55,107 @@ export async function requireUser(
   if (!user) throw new ApiError('P412');
   if (user.deleted_at) throw new ApiError('P610');
   if (opts.moveMoney && user.status === USER_SUSPENDED) throw new ApiError('P455');
+  if (opts.moveMoney && user.status === USER_REJECTED) throw new ApiError('P459', 'User not verified: KYC was rejected');
   return user;
+}
+
+async function changeStatus(q: Queryable, user: UserRow, status: string, now: Date, extra: Parameters<typeof setStatus>[4] = {}) {
+  const updated = await setStatus(q, user.id, status, now, extra);
+  await emitEvent(q, user.partner_id, 'user.status', { externalUserId: user.external_user_id, status });
+  return updated;
+}
+
+/**
+ * Creates a user with its balances: KYC users get crypto balances at once and a EUR balance that
+ * waits for the KYC decision; non-KYC users get crypto and an active EUR balance without an IBAN.
+ */
+export async function createUser(
+  q: Queryable,
+  secretKey: string,
+  partnerId: string,
+  model: 'KYC' | 'NON_KYC',
+  input: CreateUserInput,
+  now: Date,
+): Promise<UserRow> {
+  const { externalUserId, ...fields } = input;
+  const profile = normalizeProfile(fields, now);
+  requireCountry(profile);
+  const addressIndex = await nextAddressIndex(q);
+  const status = model === 'KYC' ? USER_WAITING : USER_ACTIVE;
+  const user = await insertUser(q, {
+    id: newId(), partner_id: partnerId, external_user_id: externalUserId, model, status, profile, address_index: addressIndex,
+  }, now);
+  const owner = { partnerId, userId: user.id };
+  if (model === 'KYC') {
+    await openBalances(q, secretKey, owner, addressIndex, 'waiting');
+  } else {
+    await openBalances(q, secretKey, owner, addressIndex, 'none');
+    await openAccount(q, owner, 'eur', { status: FIAT_ACTIVE });
+  }
+  await emitEvent(q, partnerId, 'user.status', { externalUserId, status });
+  return user;
+}
+
+/** Merges the given profile fields into the user's profile (same checks as at creation). */
+export async function updateUser(q: Queryable, user: UserRow, input: ProfileInput, now: Date): Promise<UserRow> {
+  const merged = { ...user.profile, ...normalizeProfile(input, now) };
+  requireCountry(merged);
+  return updateProfile(q, user.id, merged, now);
+}
+
+/**
+ * Cards do not exist yet: the cards module will answer whether the user has an active card.
+ * Suspension is refused (P454) while one does.
+ */
+export async function userHasActiveCards(_q: Queryable, _user: UserRow): Promise<boolean> {
+  return false;
+}
+
+export async function suspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
+  if (user.status === USER_SUSPENDED) return user;
+  if (await userHasActiveCards(q, user)) throw new ApiError('P454');
+  return changeStatus(q, user, USER_SUSPENDED, now, { statusBeforeSuspension: user.status });
+}
+
+export async function unsuspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
+  if (user.status !== USER_SUSPENDED) return user;
+  return changeStatus(q, user, user.status_before_suspension ?? USER_ACTIVE, now, { statusBeforeSuspension: null });
+}
+
+/**
+ * Deletes a user: every balance is swept to the partner's balance of the same currency in one
+ * posting ('user_deletion'), the balances are closed and the user can never be used again.
+ * Refused (P616) while an operation still holds some of the user's money.
+ */
+export async function deleteUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
+  if (await pendingHoldCount(q, user.id)) throw new ApiError('P616');
+  const accounts = await listAccounts(q, { partnerId: user.partner_id, userId: user.id });
+  const lines: Line[] = [];
+  for (const account of accounts) {
+    if (account.posted === 0n) continue;
+    const partnerAccount = await findAccount(q, { partnerId: user.partner_id }, account.currency);
+    if (!partnerAccount) throw new Error(`partner ${user.partner_id} has no ${account.currency} balance`);
+    lines.push(
+      { account: { accountId: account.id }, currency: account.currency, amount: -account.posted },
+      { account: { accountId: partnerAccount.id }, currency: account.currency, amount: account.posted },
+    );
+  }
+  if (lines.length) {
+    await post(q, {
+      partnerId: user.partner_id, kind: 'user_deletion', refId: user.id,
+      description: `Balances of deleted user ${user.external_user_id}`, lines,
+    });
+  }
+  for (const account of accounts) await setAccountStatus(q, account.id, BALANCE_CLOSED);
+  return changeStatus(q, user, USER_DELETED, now, { deleted: true, statusBeforeSuspension: null });
+}
+
+/** Sandbox KYC decision for a KYC user waiting for it: APPROVED activates EUR with an IBAN. */
+export async function decideKyc(q: Queryable, user: UserRow, decision: 'APPROVED' | 'REJECTED', now: Date): Promise<UserRow> {
+  if (user.model !== 'KYC') throw new ApiError('P614', 'KYC decisions apply to users of the KYC model only');
+  if (user.status !== USER_WAITING) throw new ApiError('P617');
+  if (decision === 'REJECTED') return changeStatus(q, user, USER_REJECTED, now, { kycDecided: true });
+  const eur = await findAccount(q, { partnerId: user.partner_id, userId: user.id }, 'eur');
+  if (eur) await setAccountStatus(q, eur.id, FIAT_ACTIVE, await issueIban(q));
+  return changeStatus(q, user, USER_ACTIVE, now, { kycDecided: true });
 }

@@ -1,0 +1,93 @@
+import { Type, type Static, type TOptional } from '@sinclair/typebox';
+import { CryptoBalance, FiatBalance } from '../balances/schemas.js';
+import { Nullable, Timestamp, Uuid } from '../../kernel/schemas.js';
+
+/**
+ * User request and response schemas. The create body is the union of every documented request
+ * version (user-operations.md 1.6 and 3.1); the checks the schema cannot express (countries,
+ * real birth dates, the T&C flag) are in validation.ts.
+ */
+
+const Text = (max = 200) => Type.String({ minLength: 1, maxLength: max });
+
+export const DOCUMENT_TYPES = ['PASSPORT', 'ID_CARD', 'RESIDENCE_PERMIT', 'DRIVER_LICENSE'] as const;
+
+/** Every profile field a partner may send (all but externalUserId), each optional here. */
+export const profileFields = {
+  email: Type.String({ minLength: 3, maxLength: 254, examples: ['maria.wisniewska@example.com'] }),
+  phone: Type.String({ minLength: 1, maxLength: 32, examples: ['48501234567'] }),
+  firstName: Text(100),
+  lastName: Text(100),
+  birthDate: Type.String({ description: 'YYYY-MM-DD, a real date in the past', examples: ['1988-11-03'] }),
+  birthCountry: Type.String({ description: 'ISO 3166-1 alpha-2', examples: ['PL'] }),
+  pesel: Text(32),
+  address: Text(),
+  street: Text(),
+  number: Text(32),
+  city: Text(100),
+  postCode: Text(32),
+  country: Type.String({ description: 'ISO 3166-1 alpha-2 (country of residence)', examples: ['PL'] }),
+  citizenship: Type.String({ description: 'ISO 3166-1 alpha-2', examples: ['PL'] }),
+  nationality: Type.String({ description: 'ISO 3166-1 alpha-2', examples: ['PL'] }),
+  userIdentificationNumber: Text(64),
+  documentType: Type.String({ description: `One of ${DOCUMENT_TYPES.join(', ')}`, examples: ['ID_CARD'] }),
+  documentNumber: Text(64),
+  hasAcceptedP100Tc: Type.Boolean({ description: 'Must not be false (latest docs: true for every new user)' }),
+};
+
+type ProfileFields = typeof profileFields;
+const optional = <K extends keyof ProfileFields>(keys: K[]) =>
+  Object.fromEntries(keys.map((k) => [k, Type.Optional(profileFields[k])])) as unknown as { [P in K]: TOptional<ProfileFields[P]> };
+
+const allKeys = Object.keys(profileFields) as (keyof ProfileFields)[];
+
+export const ExternalUserId = Type.String({
+  minLength: 1, maxLength: 128, pattern: '^\\S(.*\\S)?$',
+  description: "The partner's own id for the user (unique per partner, never reused)",
+});
+
+export const CreateUserBody = Type.Object({
+  externalUserId: ExternalUserId,
+  email: profileFields.email,
+  firstName: profileFields.firstName,
+  lastName: profileFields.lastName,
+  ...optional(allKeys.filter((k): k is Exclude<keyof ProfileFields, 'email' | 'firstName' | 'lastName'> => !['email', 'firstName', 'lastName'].includes(k))),
+}, { additionalProperties: false, description: 'A country is required too: country, citizenship or nationality' });
+export type CreateUserInput = Static<typeof CreateUserBody>;
+
+export const UpdateUserBody = Type.Object(optional(allKeys), { additionalProperties: false, minProperties: 1 });
+export type ProfileInput = Static<typeof UpdateUserBody>;
+
+export const UserParams = Type.Object({ externalUserId: ExternalUserId });
+
+export const CreateKycUserResponse = Type.Object({
+  userId: Uuid,
+  poaRequiredForExtended: Type.Boolean(),
+  poaRequired: Type.Boolean({ description: 'Legacy (v1) name of the same flag' }),
+  fiatBalances: Type.Array(FiatBalance),
+  cryptoBalances: Type.Array(CryptoBalance),
+});
+
+/** Non-KYC create answer (user-operations.md 3.2): one flat list; EUR has no networkConfig. */
+export const FlatBalance = Type.Object({
+  id: Uuid,
+  amount: Type.String(),
+  name: Type.String(),
+  wallet: Nullable(Type.String()),
+  rate: Type.Number(),
+  networkConfig: Type.Optional(CryptoBalance.properties.networkConfig),
+});
+export const CreateNonKycUserResponse = Type.Object({ userId: Uuid, balances: Type.Array(FlatBalance) });
+
+export const USER_STATUSES = ['WAITING_FOR_VERIFICATION', 'ACTIVE', 'REJECTED', 'SUSPENDED', 'DELETED'] as const;
+
+export const UserView = Type.Object({
+  userId: Uuid,
+  externalUserId: Type.String(),
+  model: Type.String({ examples: ['KYC', 'NON_KYC'] }),
+  status: Type.String({ description: USER_STATUSES.join(', ') }),
+  ...optional(allKeys),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  deletedAt: Nullable(Timestamp),
+});
