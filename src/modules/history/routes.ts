@@ -1,0 +1,59 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { validationError } from '../../kernel/errors.js';
+import { CurrencySlug, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { requireUser } from '../users/service.js';
+import { UserParams } from '../users/schemas.js';
+import { transactionHistory, type HistoryFilter } from './store.js';
+
+const Transaction = Type.Object({
+  id: Uuid,
+  postingId: Uuid,
+  type: Type.String({ description: 'What moved the money: sepa_deposit, sepa_transfer, crypto_deposit, crypto_withdrawal, exchange, transfer, order, fee, user_deletion, ...' }),
+  currency: Type.String({ examples: ['eur'] }),
+  amount: Type.String({ description: 'Signed decimal string at the currency scale (negative for a debit)', examples: ['-12.50'] }),
+  direction: Type.String({ examples: ['CREDIT', 'DEBIT'] }),
+  referenceId: Nullable(Uuid),
+  description: Nullable(Type.String()),
+  status: Type.String({ description: 'Always COMPLETED: funds held by operations in progress are not listed' }),
+  createdAt: Timestamp,
+  balanceId: Uuid,
+});
+const History = Type.Object({ transactions: Type.Array(Transaction), nextCursor: Nullable(Type.String()) });
+const HistoryQuery = Type.Object({
+  currency: Type.Optional(CurrencySlug),
+  type: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,40}$', description: 'Posting kind, e.g. exchange' })),
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive' })),
+  ...PageQuery,
+});
+
+type Query = { currency?: string; type?: string; from?: string; to?: string; limit?: number; cursor?: string };
+
+function parseFilter(query: Query): HistoryFilter {
+  const from = query.from ? new Date(query.from) : undefined;
+  const to = query.to ? new Date(query.to) : undefined;
+  if (from && to && from.getTime() > to.getTime()) throw validationError('from must not be after to');
+  return {
+    currency: query.currency ? parseCurrency(query.currency).code : undefined,
+    type: query.type, from, to, limit: query.limit ?? 20, cursor: query.cursor,
+  };
+}
+
+const tags = ['Transaction history'];
+
+/** Partner and user transaction history, read from the ledger's posting lines. */
+export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.ctx;
+
+  app.get('/v1/partner/transaction-history', {
+    schema: { tags, summary: "Get Transaction History (the partner's own balances)", querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
+  }, async (request) => transactionHistory(db, { partnerId: request.partner.id }, parseFilter(request.query)));
+
+  app.get('/v1/user/transaction-history/:externalUserId', {
+    schema: { tags, summary: 'Get User Transaction History', params: UserParams, querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
+  }, async (request) => {
+    const filter = parseFilter(request.query);
+    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+    return transactionHistory(db, { partnerId: request.partner.id, userId: user.id }, filter);
+  });
+};
