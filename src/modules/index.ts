@@ -1,5 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { partnerBalancesRoutes } from './balances/routes.js';
+import { userBalancesRoutes } from './balances/user-routes.js';
+import { historyRoutes } from './history/routes.js';
+import { userRoutes } from './users/routes.js';
+import { sandboxKycRoutes } from './sandbox/kyc.js';
 import { exchangeRoutes } from './exchange/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { transferRoutes } from './transfers/routes.js';
@@ -15,6 +19,6 @@ import { webhookRoutes } from './webhooks/routes.js';
  * Every module's routes. Partner modules run behind x-api-key auth and idempotency; sandbox
  * modules also, and only when CENTUM_SANDBOX is on. Public modules (web pages) have no auth.
  */
-export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, exchangeRoutes, orderRoutes, transferRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
-export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
+export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, userRoutes, userBalancesRoutes, historyRoutes, exchangeRoutes, orderRoutes, transferRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
+export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxKycRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
 export const publicModules: FastifyPluginAsync[] = [];
