@@ -12,17 +12,20 @@ const EXEMPT = /^\/(health|metrics|openapi\.json|docs|admin)(\/|\?|$)/;
  * Requests per API key (per client IP when there is no key) in a fixed window: RATE_LIMIT_MAX per
  * RATE_LIMIT_WINDOW_MS. Counters live in Redis when REDIS_URL is set (shared by every process),
  * in memory otherwise. Over the limit: 429 P603 with RateLimit-* and Retry-After headers.
- * Must be registered before the routes (it attaches itself to each route as it is added).
  */
 export async function registerRateLimit(app: FastifyInstance, config: Config): Promise<void> {
+  // No offline queue: while Redis is unreachable a request fails over at once instead of waiting.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: true, lazyConnect: false })
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, lazyConnect: true })
     : undefined;
   redis?.on('error', (err) => app.log.warn({ err }, 'rate-limit redis error'));
+  await redis?.connect().catch((err) => app.log.warn({ err }, 'rate-limit redis unreachable; requests are served uncounted until it is back'));
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
 
   await app.register(rateLimit, {
-    global: true,
+    // Applied as an app-wide onRequest hook (below), so it runs before the partner API's key check:
+    // calls with a missing or wrong key are counted too.
+    global: false,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     hook: 'onRequest',
@@ -39,4 +42,5 @@ export async function registerRateLimit(app: FastifyInstance, config: Config): P
     errorResponseBuilder: (_request, context) =>
       new ApiError('P603', `Rate limit exceeded: at most ${context.max} requests per window; retry in ${context.after}`),
   });
+  app.addHook('onRequest', app.rateLimit());
 }
