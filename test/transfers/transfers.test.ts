@@ -90,6 +90,16 @@ describe('internal transfers', () => {
     for (const [body, status, code] of cases) expectError(await p.call('POST', '/v1/transfer', body), status, code);
     expect({ partner: await amounts(p), carol: await amounts(p, 'carol'), mallory: await amounts(other, 'mallory') }).toEqual(before);
 
+    // Suspended and deleted users neither send nor receive.
+    await createUser(p, 'sue');
+    await createUser(p, 'gone');
+    expect((await p.call('PATCH', '/v1/user/suspend/sue')).status).toBe(200);
+    expect((await p.call('DELETE', '/v1/user/gone')).status).toBeLessThan(300);
+    expectError(await p.call('POST', '/v1/transfer', { destinationExternalUserId: 'sue', currency: 'eur', amount: '1' }), 400, 'P455');
+    expectError(await p.call('POST', '/v1/transfer', { sourceExternalUserId: 'sue', destinationExternalUserId: 'carol', currency: 'eur', amount: '1' }), 400, 'P455');
+    expectError(await p.call('POST', '/v1/transfer', { destinationExternalUserId: 'gone', currency: 'eur', amount: '1' }), 400, 'P610');
+    expect(await amounts(p)).toEqual(before.partner);
+
     const id = await transfer(p, { destinationExternalUserId: 'carol', currency: 'eur', amount: '1' });
     expectError(await other.call('GET', `/v1/transfer/details/${id}`), 404, 'P625');
     expectError(await p.call('GET', '/v1/transfer/details/0190a0a0-0000-7000-8000-000000000000'), 404, 'P625');
