@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,7 +50,8 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
 
 async function startCentum(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
@@ -96,10 +97,17 @@ async function createFixtures(url: string): Promise<Fixtures> {
   return { apiKey: partner.apiKey, users, partnerIban: balances.fiatBalances[0].iban };
 }
 
-interface Row { name: string; rps: number; p50: number; p99: number; errors: number; total: number }
+interface Row { name: string; rps: number; p50: number; p99: number; errors: number; total: number; cpuMs: number }
 
-async function drive(url: string, scenario: Scenario, fixtures: Fixtures): Promise<Row> {
+/** CPU time (user + system, ms) the server process has used: per request, it does not depend on machine load. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+}
+
+async function drive(url: string, pid: number, scenario: Scenario, fixtures: Fixtures): Promise<Row> {
   let n = 0;
+  const cpuBefore = cpuMsOf(pid);
   const result = await autocannon({
     url, connections: CONNECTIONS, duration: SECONDS,
     headers: { 'x-api-key': fixtures.apiKey, 'content-type': 'application/json' },
@@ -113,10 +121,27 @@ async function drive(url: string, scenario: Scenario, fixtures: Fixtures): Promi
   return {
     name: scenario.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts, total: result.requests.total,
+    cpuMs: (cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+/** Replaces the measured part of docs/performance.md (between the bench markers); the analysis stays. */
+function writeResults(machine: string, table: string) {
+  const file = path.join(ROOT, 'docs', 'performance.md');
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(', ');
+  const block = [
+    '<!-- bench:start (written by `npm run bench -- --write`) -->',
+    `Run ${new Date().toISOString()} on ${machine}; load average after the run ${load}.`,
+    `Command: \`npm run bench -- --write\` (${SECONDS} s per scenario, ${CONNECTIONS} HTTP connections, ${DB_CONNECTIONS} PostgreSQL connections, ${USERS} users).`,
+    '',
+    table,
+    '<!-- bench:end -->',
+  ].join('\n');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Performance\n\n<!-- bench:start --><!-- bench:end -->\n';
+  writeFileSync(file, current.replace(/<!-- bench:start[\s\S]*<!-- bench:end -->/, block));
+}
 
 async function main() {
   const database = await freshDatabase();
@@ -127,7 +152,7 @@ async function main() {
     const fixtures = await createFixtures(url);
     for (const scenario of SCENARIOS) {
       process.stderr.write(`running ${scenario.name} for ${SECONDS}s...\n`);
-      rows.push(await drive(url, scenario, fixtures));
+      rows.push(await drive(url, child.pid!, scenario, fixtures));
     }
   } finally {
     child.kill('SIGTERM');
@@ -138,19 +163,17 @@ async function main() {
   await database.drop();
 
   const lines = [
-    `| Scenario | req/s | p50 ms | p99 ms | non-2xx/errors | vs raw SQL baseline |`,
-    `|---|---:|---:|---:|---:|---:|`,
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} of ${r.total} | ${
+    `| Scenario | req/s | p50 ms | p99 ms | non-2xx/errors | server CPU ms/req | vs raw SQL baseline |`,
+    `|---|---:|---:|---:|---:|---:|---:|`,
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} of ${r.total} | ${fmt(r.cpuMs, 2)} | ${
       SCENARIOS.find((s) => s.name === r.name)!.moneyMoving ? `${fmt(r.rps / baseline.requestsPerSecond, 2)}x` : '' } |`),
-    `| Raw SQL baseline: one balanced transfer per commit (2 updates + insert), ${DB_CONNECTIONS} connections | ${fmt(baseline.requestsPerSecond)} | ${fmt(baseline.p50)} | ${fmt(baseline.p99)} | 0 of ${baseline.total} | 1.00x |`,
+    `| Raw SQL baseline: one balanced transfer per commit (2 updates + insert), ${DB_CONNECTIONS} connections | ${fmt(baseline.requestsPerSecond)} | ${fmt(baseline.p50)} | ${fmt(baseline.p99)} | 0 of ${baseline.total} | | 1.00x |`,
   ];
   const table = lines.join('\n');
   console.log(table);
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`;
   console.log(`\n${machine}; ${SECONDS} s per scenario, ${CONNECTIONS} HTTP connections, ${DB_CONNECTIONS} PostgreSQL connections`);
-  if (process.argv.includes('--write')) {
-    writeFileSync(path.join(ROOT, 'bench', 'last-run.md'), `${new Date().toISOString()}\n\n${machine}\n\n${table}\n`);
-  }
+  if (process.argv.includes('--write')) writeResults(machine, table);
 }
 
 main().catch((error) => {
