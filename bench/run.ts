@@ -152,6 +152,7 @@ async function main() {
     const fixtures = await createFixtures(url);
     for (const scenario of SCENARIOS) {
       process.stderr.write(`running ${scenario.name} for ${SECONDS}s...\n`);
+      await scenario.prepare?.(fixtures, (method, pathname, body) => call(url, method, pathname, body, { 'x-api-key': fixtures.apiKey }));
       rows.push(await drive(url, child.pid!, scenario, fixtures));
     }
   } finally {

@@ -23,6 +23,16 @@ export interface Scenario {
   moneyMoving: boolean;
   /** Called for every request, so each may differ (another user, another key). */
   request(fixtures: Fixtures, n: number): BenchRequest;
+  /** Optional set-up before the run (funding), through the API with the bench partner's key. */
+  prepare?(fixtures: Fixtures, call: (method: string, path: string, body?: unknown) => Promise<any>): Promise<void>;
+}
+
+/** Funds every user with `perUser` EUR: one SEPA deposit to the partner's IBAN, then internal transfers. */
+async function fundUsers(fixtures: Fixtures, call: (method: string, path: string, body?: unknown) => Promise<any>, perUser: number) {
+  await call('POST', '/v1/sandbox/sepa-deposit', { iban: fixtures.partnerIban, amount: String(perUser * fixtures.users.length) });
+  for (const user of fixtures.users) {
+    await call('POST', '/v1/transfer', { destinationExternalUserId: user.externalUserId, currency: 'eur', amount: String(perUser) });
+  }
 }
 
 export const SCENARIOS: Scenario[] = [
@@ -38,6 +48,34 @@ export const SCENARIOS: Scenario[] = [
       method: 'POST',
       path: '/v1/sandbox/sepa-deposit',
       body: { iban: f.users[n % f.users.length].iban, amount: '1.00', reference: randomUUID() },
+    }),
+  },
+  {
+    name: 'POST /v1/transfer user -> user, uniform over all users',
+    moneyMoving: true,
+    prepare: (f, call) => fundUsers(f, call, 1000),
+    request: (f, n) => {
+      const count = f.users.length;
+      const source = n % count;
+      // An offset from 1 to count - 1 spreads the destinations and never picks the source.
+      const destination = (source + 1 + ((n * 7) % (count - 1))) % count;
+      return {
+        method: 'POST',
+        path: '/v1/transfer',
+        body: { sourceExternalUserId: f.users[source].externalUserId, destinationExternalUserId: f.users[destination].externalUserId, currency: 'eur', amount: '0.01' },
+      };
+    },
+  },
+  {
+    name: "POST /v1/transfer one hot source (the partner's EUR) -> all users",
+    moneyMoving: true,
+    prepare: async (f, call) => {
+      await call('POST', '/v1/sandbox/sepa-deposit', { iban: f.partnerIban, amount: '100000' });
+    },
+    request: (f, n) => ({
+      method: 'POST',
+      path: '/v1/transfer',
+      body: { destinationExternalUserId: f.users[n % f.users.length].externalUserId, currency: 'eur', amount: '0.01' },
     }),
   },
 ];
