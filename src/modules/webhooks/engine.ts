@@ -1,13 +1,12 @@
 import { loadConfig, type Config } from '../../config.js';
 import type { Db, Queryable } from '../../kernel/db.js';
-import { nowFor } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { enqueueJob, registerJob, type JobContext } from '../../jobs/queue.js';
+import { deriveWebhookToken } from '../../kernel/secrets.js';
 import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
-import { webhookTokenOf } from '../partners/service.js';
 import { getSettings } from './settings.js';
-import { deliveryBody, deliveryHeaders } from './signing.js';
+import { deliveryBody, deliveryHeaders, type PayloadFormat } from './signing.js';
 import { assertPublicDestination, joinUrl } from './url-guard.js';
 
 /**
@@ -64,6 +63,10 @@ interface DeliveryRow {
   path: string;
   payload: unknown;
   event_created_at: Date;
+  url: string | null;
+  enabled: boolean | null;
+  payload_format: PayloadFormat | null;
+  webhook_token_version: number;
 }
 
 interface ClaimedAttempt {
@@ -89,10 +92,13 @@ registerJob(WEBHOOK_ATTEMPT_JOB, async (job, ctx) => {
 async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: number): Promise<ClaimedAttempt | null> {
   const { q, now } = ctx;
   const settings = engineSettings(ctx.db);
+  // One read: the delivery (locked), its event, the partner's settings and token version.
   const [delivery] = await q.query<DeliveryRow>(
     `SELECT d.id, d.partner_id, d.status, d.attempt_count, e.id AS event_id, e.type, e.path, e.payload,
-            e.created_at AS event_created_at
-     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1 FOR UPDATE OF d`,
+            e.created_at AS event_created_at, s.url, s.enabled, s.payload_format, p.webhook_token_version
+     FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN partners p ON p.id = d.partner_id
+     LEFT JOIN webhook_settings s ON s.partner_id = d.partner_id
+     WHERE d.id = $1 FOR UPDATE OF d`,
     [deliveryId],
   );
   // Already decided, or this attempt already ran: nothing to do (the job is a leftover).
@@ -105,9 +111,8 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
     return null;
   }
 
-  const partnerSettings = await getSettings(q, delivery.partner_id);
-  if (!partnerSettings.url || !partnerSettings.enabled) {
-    const reason = partnerSettings.url ? 'webhooks disabled' : 'no webhook URL configured';
+  if (!delivery.url || delivery.enabled === false) {
+    const reason = delivery.url ? 'webhooks disabled' : 'no webhook URL configured';
     await q.query(
       `UPDATE webhook_deliveries SET status = 'SKIPPED', skip_reason = $2, next_attempt_at = NULL, updated_at = $3 WHERE id = $1`,
       [deliveryId, reason, now],
@@ -120,22 +125,21 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
   const nextAt = isLast
     ? new Date(now.getTime() + inFlightWindowMs(settings))
     : new Date(now.getTime() + settings.retryDelaysSeconds[attemptNo - 1] * 1000);
-  const nextJobId = await enqueueJob(q, {
-    kind: WEBHOOK_ATTEMPT_JOB, partnerId: delivery.partner_id, runAt: nextAt, payload: { deliveryId, attemptNo: attemptNo + 1 },
-  });
-  const url = joinUrl(partnerSettings.url, delivery.path);
+  const url = joinUrl(delivery.url, delivery.path);
   const attemptId = newId();
+  const nextJobId = newId();
   await q.query(
-    `INSERT INTO webhook_attempts (id, delivery_id, attempt_no, state, url, next_job_id, started_at, started_real_at)
-     VALUES ($1, $2, $3, 'SENDING', $4, $5, $6, now())`,
-    [attemptId, deliveryId, attemptNo, url, nextJobId, now],
+    `WITH next AS (INSERT INTO jobs (id, kind, partner_id, payload, run_at) VALUES ($5, $8, $9, $10, $11) RETURNING id),
+     attempt AS (INSERT INTO webhook_attempts (id, delivery_id, attempt_no, state, url, next_job_id, started_at, started_real_at)
+                 SELECT $1, $2, $3, 'SENDING', $4, next.id, $6, now() FROM next RETURNING id)
+     UPDATE webhook_deliveries SET attempt_count = $3, last_url = $4, next_attempt_at = $7, updated_at = $6
+     WHERE id = $2 AND EXISTS (SELECT 1 FROM attempt)`,
+    [attemptId, deliveryId, attemptNo, url, nextJobId, now, isLast ? null : nextAt, WEBHOOK_ATTEMPT_JOB, delivery.partner_id,
+      JSON.stringify({ deliveryId, attemptNo: attemptNo + 1 }), nextAt],
   );
-  await q.query(
-    `UPDATE webhook_deliveries SET attempt_count = $2, last_url = $3, next_attempt_at = $4, updated_at = $5 WHERE id = $1`,
-    [deliveryId, attemptNo, url, isLast ? null : nextAt, now],
-  );
-  const token = await webhookTokenOf(q, settings.secretKey, delivery.partner_id);
-  const body = deliveryBody(partnerSettings.payloadFormat, delivery.type, delivery.payload, delivery.event_id, delivery.event_created_at);
+  // Same derivation as webhookTokenOf (partners/service.ts), from the version read above.
+  const token = deriveWebhookToken(settings.secretKey, delivery.partner_id, delivery.webhook_token_version);
+  const body = deliveryBody(delivery.payload_format ?? 'flat', delivery.type, delivery.payload, delivery.event_id, delivery.event_created_at);
   return {
     attemptId, deliveryId, partnerId: delivery.partner_id, attemptNo, isLast, nextJobId, url, token, body,
     eventId: delivery.event_id, eventType: delivery.type,
@@ -164,13 +168,6 @@ async function setDelivery(q: Queryable, id: string, to: { status: string; nextA
   await q.query('UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, updated_at = $4 WHERE id = $1', [
     id, to.status, to.nextAttemptAt, to.at,
   ]);
-}
-
-/** Moves or cancels a queued job unless a worker holds it right now (then it runs and sees the state). */
-async function rescheduleJob(q: Queryable, jobId: string, runAt: Date | null) {
-  const pick = `SELECT id FROM jobs WHERE id = $1 AND status = 'QUEUED' FOR UPDATE SKIP LOCKED`;
-  if (runAt) await q.query(`UPDATE jobs SET run_at = $2 WHERE id IN (${pick})`, [jobId, runAt]);
-  else await q.query(`UPDATE jobs SET status = 'DONE', finished_at = now() WHERE id IN (${pick})`, [jobId]);
 }
 
 interface Outcome {
@@ -215,32 +212,32 @@ function describeError(e: unknown, timeoutMs: number): string {
   return (cause ? `${err.message}: ${cause}` : String(err?.message ?? e)).slice(0, 500);
 }
 
+/**
+ * Records an attempt's outcome in one statement (atomic without a transaction): the attempt, the
+ * queued next job (cancelled on success or after the last attempt, else moved to failure + delay)
+ * and the delivery. Nothing changes if a later step already declared the attempt interrupted.
+ */
 async function sendAndRecord(db: Db, attempt: ClaimedAttempt): Promise<void> {
   const s = engineSettings(db);
   const outcome = await send(attempt, s);
-  await db.tx(async (q) => {
-    const now = await nowFor(q, attempt.partnerId);
-    const [recorded] = await q.query(
-      `UPDATE webhook_attempts SET state = $2, finished_at = $3, status_code = $4, latency_ms = $5, error = $6
-       WHERE id = $1 AND state = 'SENDING' RETURNING id`,
-      [attempt.attemptId, outcome.ok ? 'SUCCEEDED' : 'FAILED', now, outcome.statusCode, outcome.latencyMs, outcome.error],
-    );
-    if (!recorded) return; // a later step already declared it interrupted
-    if (outcome.ok) {
-      await rescheduleJob(q, attempt.nextJobId, null);
-      await setDelivery(q, attempt.deliveryId, { status: 'SUCCEEDED', nextAttemptAt: null, at: now });
-    } else if (attempt.isLast) {
-      await rescheduleJob(q, attempt.nextJobId, null);
-      await setDelivery(q, attempt.deliveryId, { status: 'FAILED', nextAttemptAt: null, at: now });
-    } else {
-      // The documented delays count from the failure.
-      const next = new Date(now.getTime() + s.retryDelaysSeconds[attempt.attemptNo - 1] * 1000);
-      await rescheduleJob(q, attempt.nextJobId, next);
-      await q.query('UPDATE webhook_deliveries SET next_attempt_at = $2, updated_at = $3 WHERE id = $1 AND status = \'PENDING\'', [
-        attempt.deliveryId, next, now,
-      ]);
-    }
-  });
+  const retry = !outcome.ok && !attempt.isLast;
+  const deliveryStatus = outcome.ok ? 'SUCCEEDED' : retry ? 'PENDING' : 'FAILED';
+  await db.query(
+    `WITH t AS (SELECT now() + clock_offset_ms * interval '1 millisecond' AS at FROM partners WHERE id = $1),
+     a AS (UPDATE webhook_attempts SET state = $3::text, finished_at = (SELECT at FROM t), status_code = $4, latency_ms = $5, error = $6
+           WHERE id = $2 AND state = 'SENDING' RETURNING id),
+     j AS (UPDATE jobs SET
+             status = CASE WHEN $9::boolean THEN 'QUEUED' ELSE 'DONE' END,
+             finished_at = CASE WHEN $9::boolean THEN finished_at ELSE now() END,
+             run_at = CASE WHEN $9::boolean THEN (SELECT at FROM t) + $10::int * interval '1 second' ELSE run_at END
+           WHERE id IN (SELECT id FROM jobs WHERE id = $7 AND status = 'QUEUED' AND EXISTS (SELECT 1 FROM a) FOR UPDATE SKIP LOCKED)
+           RETURNING id)
+     UPDATE webhook_deliveries SET status = $8::text, updated_at = (SELECT at FROM t),
+       next_attempt_at = CASE WHEN $9::boolean THEN (SELECT at FROM t) + $10::int * interval '1 second' ELSE NULL END
+     WHERE id = $11 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM a)`,
+    [attempt.partnerId, attempt.attemptId, outcome.ok ? 'SUCCEEDED' : 'FAILED', outcome.statusCode, outcome.latencyMs, outcome.error,
+      attempt.nextJobId, deliveryStatus, retry, retry ? s.retryDelaysSeconds[attempt.attemptNo - 1] : 0, attempt.deliveryId],
+  );
 }
 
 /** A new attempt chain for a delivery's event (manual replay); its first attempt is due now. */
