@@ -23,7 +23,7 @@ export interface TransferRow {
   currency: CurrencyCode;
   amount: bigint;
   status: 'SUCCESSFUL';
-  posting_id: string;
+  posting_id: string | null;
   created_at: Date;
   source_external_user_id: string | null;
   destination_external_user_id: string | null;
@@ -55,18 +55,13 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
   const from = await usableAccount(q, { partnerId, userId: sourceUserId }, currency.code);
   const to = await usableAccount(q, { partnerId, userId: destinationUserId }, currency.code);
   const id = newId();
-  const postingId = await post(q, {
-    partnerId, kind: 'transfer', refId: id,
-    description: `Transfer ${body.sourceExternalUserId || 'partner'} -> ${body.destinationExternalUserId || 'partner'}`,
-    lines: [
-      { account: { accountId: from.id }, currency: currency.code, amount: -amount },
-      { account: { accountId: to.id }, currency: currency.code, amount },
-    ],
-  });
+  // The transfer row and its event are written before the posting: the debit locks the source
+  // balance until COMMIT, so the fewer statements after it, the more transfers a hot balance takes.
+  // The posting links back through postings.ref_id.
   await q.query(
-    `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, posting_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7, $8)`,
-    [id, partnerId, sourceUserId, destinationUserId, currency.code, amount, postingId, now],
+    `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7)`,
+    [id, partnerId, sourceUserId, destinationUserId, currency.code, amount, now],
   );
   await emitEvent(q, partnerId, 'transfer.status', {
     id,
@@ -76,6 +71,14 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
     currency: currency.code,
     status: 'SUCCESSFUL',
     createdAt: now.toISOString(),
+  });
+  await post(q, {
+    partnerId, kind: 'transfer', refId: id,
+    description: `Transfer ${body.sourceExternalUserId || 'partner'} -> ${body.destinationExternalUserId || 'partner'}`,
+    lines: [
+      { account: { accountId: from.id }, currency: currency.code, amount: -amount },
+      { account: { accountId: to.id }, currency: currency.code, amount },
+    ],
   });
   return id;
 }
