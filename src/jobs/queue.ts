@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../kernel/db.js';
+import { hostname } from 'node:os';
 import { newId } from '../kernel/ids.js';
 
 /**
@@ -50,6 +51,8 @@ export async function enqueueJob(
 }
 
 const MAX_ATTEMPTS = 10;
+/** This process, as recorded in jobs.finished_by. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 const DUE = `j.status = 'QUEUED'
   AND j.run_at <= $1::timestamptz + coalesce(p.clock_offset_ms, 0) * interval '1 millisecond'`;
@@ -77,7 +80,7 @@ export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
       await q.query('SAVEPOINT job');
       await handler(job, { db, q, now, afterCommit: (fn) => void afterCommit.push(fn) });
       await q.query('RELEASE SAVEPOINT job');
-      await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now() WHERE id = $1`, [job.id]);
+      await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now(), finished_by = $2 WHERE id = $1`, [job.id, WORKER_ID]);
     } catch (error) {
       // Undo the handler's writes, keep the claim, and schedule the retry in this same transaction.
       await q.query('ROLLBACK TO SAVEPOINT job');
@@ -85,12 +88,14 @@ export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
       failed = { job, error };
       const attempts = job.attempts + 1;
       const retryMs = Math.min(2 ** attempts * 1000, 300_000);
+      // The retry waits from now (simulated), not from the original due time: a job long overdue
+      // after a clock jump must not be retried ten times in a row.
       await q.query(
-        `UPDATE jobs SET attempts = $2, last_error = $3,
+        `UPDATE jobs SET attempts = $2, last_error = $3, finished_by = $5,
            status = CASE WHEN $2 >= ${MAX_ATTEMPTS} THEN 'FAILED' ELSE 'QUEUED' END,
-           run_at = run_at + $4 * interval '1 millisecond'
+           run_at = $4
          WHERE id = $1`,
-        [job.id, attempts, String((error as Error)?.stack ?? error).slice(0, 2000), retryMs],
+        [job.id, attempts, String((error as Error)?.stack ?? error).slice(0, 2000), new Date(now.getTime() + retryMs), WORKER_ID],
       );
     }
     return true;
