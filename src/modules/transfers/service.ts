@@ -23,7 +23,6 @@ export interface TransferRow {
   currency: CurrencyCode;
   amount: bigint;
   status: 'SUCCESSFUL';
-  posting_id: string | null;
   created_at: Date;
   source_external_user_id: string | null;
   destination_external_user_id: string | null;
