@@ -99,7 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
-function fxSettings(env: Env): Config['fx'] {
+/** FX settings alone, so a process that never builds the app (the worker) reads the same ones. */
+export function fxSettings(env: Env): Config['fx'] {
   const mode = env.CENTUM_FX_MODE || 'simulated';
   if (mode !== 'simulated' && mode !== 'fixed') throw new ConfigError(`CENTUM_FX_MODE="${mode}" is not valid: expected simulated or fixed`);
   const feePercent = env.CENTUM_FX_FEE_PERCENT || '1.49';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { fxSettings } from '../../config.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 
 /**
@@ -59,20 +60,30 @@ export function simulatedRates(seed: string, base: Record<CurrencyCode, string> 
   };
 }
 
-let current: RateSource = fixedRates();
+type FxSettings = { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
 
-/** The rate source in use (installed from the settings by the exchange module). */
-export const rates = (): RateSource => current;
+let current: RateSource | undefined;
+let feeFraction: Decimal | undefined;
+
+/**
+ * The rate source in use: the one `configureFx` installed (the server does, from its Config), or
+ * else one built from the environment on first use (a `centum worker` process).
+ */
+export const rates = (): RateSource => {
+  if (!current) configureFx(fxSettings(process.env));
+  return current!;
+};
 export const setRateSource = (source: RateSource): void => {
   current = source;
 };
 
-/** The exchange fee as a fraction (1.49 % -> 0.0149); set from CENTUM_FX_FEE_PERCENT. */
-let feeFraction = new Decimal('0.0149');
-export const exchangeFee = (): Decimal => feeFraction;
-export const exchangeFeePercent = (): number => feeFraction.mul(100).toNumber();
+/** The exchange fee as a fraction (1.49 % -> 0.0149), from CENTUM_FX_FEE_PERCENT. */
+export const exchangeFee = (): Decimal => {
+  if (!feeFraction) configureFx(fxSettings(process.env));
+  return feeFraction!;
+};
 
-export function configureFx(settings: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string }): void {
-  setRateSource(settings.mode === 'fixed' ? fixedRates() : simulatedRates(settings.seed));
+export function configureFx(settings: FxSettings): void {
+  current = settings.mode === 'fixed' ? fixedRates() : simulatedRates(settings.seed);
   feeFraction = new Decimal(settings.feePercent).div(100);
 }
