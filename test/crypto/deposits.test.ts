@@ -118,6 +118,7 @@ describe('crypto deposits', () => {
       [{ address: evm, currency: 'usdc', network: 'btc', amount: '10' }, 400, 'P632'],
       [{ address: evm, currency: 'usdc', amount: '10.0000001' }, 400, 'P403'],
       [{ address: evm, currency: 'eth', amount: '-1' }, 400, 'P403'],
+      [{ address: evm, currency: 'eth', amount: '99999999999999999999' }, 400, 'P403'],
       [{ address: evm, currency: 'eth' }, 400, 'P403'],
     ];
     for (const [body, status, code] of cases) {

@@ -119,6 +119,7 @@ describe('partner crypto withdrawals', () => {
       [withdrawal('btc', '0.01', BTC_DEST.slice(0, -1) + (BTC_DEST.endsWith('q') ? 'p' : 'q')), 400, 'P631'],
       [withdrawal('eth', '0.0001', EVM_DEST), 400, 'P615'],
       [withdrawal('eth', '0.000000001', EVM_DEST), 400, 'P403'],
+      [withdrawal('eth', '99999999999999999999', EVM_DEST), 400, 'P403'],
       [withdrawal('xyz', '1', EVM_DEST), 400, 'P410'],
       [withdrawal('eur', '1', EVM_DEST), 400, 'P410'],
       [withdrawal('usdc', '10', EVM_DEST, { network: 'btc' }), 400, 'P632'],

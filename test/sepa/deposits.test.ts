@@ -99,6 +99,7 @@ describe('incoming SEPA deposits', () => {
       [{ iban, amount: '-5' }, 400, 'P403'],
       [{ iban, amount: 0 }, 400, 'P403'],
       [{ iban, amount: 'ten' }, 400, 'P403'],
+      [{ iban, amount: '99999999999999999999' }, 400, 'P403'],
       [{ iban: 'LT00 not an iban', amount: '1' }, 400, 'P630'],
       [{ iban: iban.slice(0, -1) + ((Number(iban.slice(-1)) + 1) % 10), amount: '1' }, 400, 'P630'],
       [{ iban, amount: '1', senderIban: 'DE00123' }, 400, 'P630'],
@@ -119,6 +120,9 @@ describe('incoming SEPA deposits', () => {
     expect([res.status, res.body.errorCode]).toEqual([404, 'P613']);
     expect((await ledgerOf(t, { partnerId: other.id })).eur.posted).toBe(0n);
     expect((await other.call('GET', '/v1/partner/sepa-deposit/contacts')).body.contacts).toEqual([]);
+    const user = await createUser(t, partner);
+    const theirUser = await other.call('GET', `/v1/sepa-deposit/contacts/${user.externalUserId}`);
+    expect([theirUser.status, theirUser.body.errorCode]).toEqual([400, 'P412']);
 
     const mine = (await partnerBalances(partner)).fiatBalances[0].iban;
     await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: mine, amount: '1', senderName: 'B', senderIban: 'FR1420041010050500013M02606' });

@@ -82,6 +82,7 @@ describe('partner SEPA transfers', () => {
       [level1('10', { destinationIban: 'not-an-iban' }), 400, 'P630'],
       [level1('10.001'), 400, 'P403'],
       [level1('-1'), 400, 'P403'],
+      [level1('99999999999999999999'), 400, 'P403'],
       [level1('10', { currency: 'btc' }), 400, 'P403'],
       [level1('10', { receiverFirstName: 'Anna' }), 400, 'P403'],
       [level1('10', { receiverType: 'NATURAL', receiverFirstName: 'Anna' }), 400, 'P403'],
