@@ -195,6 +195,7 @@ describe('suspend and unsuspend', () => {
     expect((await amounts(partner, externalUserId)).eur).toBe('50.00');
     expect((await partner.call('GET', `/v1/user/transaction-history/${externalUserId}`)).status).toBe(200);
     expect((await partner.call('PATCH', `/v1/user/suspend/${externalUserId}`)).body.status).toBe('SUSPENDED');
+    expect((await partner.call('PATCH', `/v1/user/${externalUserId}`, { city: 'Lodz' })).body).toMatchObject({ city: 'Lodz', status: 'SUSPENDED' });
     const back = await partner.call('PATCH', `/v1/user/unsuspend/${externalUserId}`);
     expect(back.body.status).toBe('ACTIVE');
     expect((await partner.call('PATCH', `/v1/user/unsuspend/${externalUserId}`)).body.status).toBe('ACTIVE');
@@ -243,6 +244,8 @@ describe('delete user', () => {
     expectError(await partner.call('PATCH', `/v1/user/${externalUserId}`, { city: 'X' }), 400, 'P610');
     expectError(await partner.call('PATCH', `/v1/user/suspend/${externalUserId}`), 400, 'P610');
     expectError(await partner.call('DELETE', `/v1/user/${externalUserId}`), 400, 'P610');
+    expectError(await partner.call('PATCH', `/v1/user/unsuspend/${externalUserId}`), 400, 'P610');
+    expectError(await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' }), 400, 'P610');
     expectError(await sepaTransfer(externalUserId), 400, 'P610');
     expectError(await partner.call('POST', KYC, kycBody(externalUserId)), 400, 'P411');
     expectError(await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '1.00' }), 400, 'P612');
