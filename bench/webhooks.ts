@@ -77,6 +77,15 @@ async function main() {
     }
     const emitSeconds = (performance.now() - emitStart) / 1000;
 
+    if (process.env.BENCH_EXPLAIN === '1') {
+      // The job queue's claim query with EVENTS jobs queued (what each attempt starts with).
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ANALYZE SELECT j.*, p.clock_offset_ms AS offset FROM jobs j LEFT JOIN partners p ON p.id = j.partner_id
+         WHERE j.status = 'QUEUED' AND j.run_at <= $1::timestamptz + coalesce(p.clock_offset_ms, 0) * interval '1 millisecond'
+         ORDER BY j.run_at LIMIT 1 FOR UPDATE OF j SKIP LOCKED`, [new Date()]);
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
+
     const start = performance.now();
     const worker = startWorker(db, { pollMs: 20, concurrency: CONCURRENCY, onError: (e) => console.error('worker error', e) });
     await allReceived;
