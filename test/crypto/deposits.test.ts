@@ -131,6 +131,22 @@ describe('crypto deposits', () => {
   });
 });
 
+describe('deposits to a deleted user', () => {
+  it('returns a deposit still confirming when the user is deleted, and refuses new ones (P610)', async () => {
+    const user = await createUser(t, partner);
+    const address = await walletOf(t, { partnerId: partner.id, userId: user.id }, 'btc');
+    const res = await deposit(partner, { address, currency: 'btc', amount: '0.3' });
+    const deleted = await partner.call('DELETE', `/v1/user/${user.externalUserId}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    await advance(partner, 3600);
+    expect((await depositEvents(res.body.cryptoDepositId)).map((e) => e.status)).toEqual(['WAITING_FOR_VERIFICATION', 'UNSUCCESSFUL']);
+    expect(await postingsFor(t, res.body.cryptoDepositId)).toBe(0);
+    const again = await deposit(partner, { address, currency: 'btc', amount: '0.1' });
+    expect([again.status, again.body.errorCode]).toEqual([400, 'P610']);
+    await expectBalanced(t);
+  });
+});
+
 describe('Create Wallet', () => {
   it('creates a missing wallet through a job and reports it; an existing one is P636', async () => {
     const exists = await partner.call('POST', '/v1/partner/wallet', { currency: 'btc' });

@@ -11,6 +11,7 @@ import { confirmationsAt, nextBlockAt, simulatedTxHash } from '../../rails/chain
 import { rates } from '../../rails/fx/rates.js';
 import { railSettings } from '../../rails/settings.js';
 import { findOrderForDeposit, recordOrderPayment } from '../orders/service.js';
+import { BALANCE_CLOSED } from '../users/service.js';
 
 /**
  * Incoming crypto deposits: WAITING_FOR_VERIFICATION while the simulated chain confirms them,
@@ -67,6 +68,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   if (owner) {
     const account = await findAccount(q, { partnerId, userId: owner.user_id }, input.currency);
     if (!account) throw new ApiError('P611');
+    if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
     accountId = account.id;
   } else {
     const order = await findOrderForDeposit(q, partnerId, input.network, input.address);
@@ -134,6 +136,12 @@ const needsTravelRule = (deposit: DepositRow): boolean =>
   && new Decimal(deposit.eur_value).gt(railSettings().travelRuleThresholdEur);
 
 async function credit(q: Queryable, deposit: DepositRow, now: Date): Promise<DepositRow> {
+  // The user was deleted while the deposit confirmed: it goes back to the sender, uncredited.
+  const [account] = await q.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [deposit.account_id]);
+  if (account.status === BALANCE_CLOSED) {
+    await q.query(`UPDATE crypto_deposits SET reason = 'ACCOUNT_CLOSED' WHERE id = $1`, [deposit.id]);
+    return finish(q, deposit.id, 'UNSUCCESSFUL', now);
+  }
   const postingId = await post(q, {
     partnerId: deposit.partner_id, kind: 'crypto_deposit', refId: deposit.id,
     description: `${deposit.currency} deposit ${deposit.transaction_hash}`,

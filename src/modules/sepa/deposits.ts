@@ -7,7 +7,7 @@ import { post, type AccountRow } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { checkName } from '../../rails/sepa/simulator.js';
-import type { UserRow } from '../users/service.js';
+import { BALANCE_CLOSED, type UserRow } from '../users/service.js';
 import { holderNames } from './users.js';
 
 /**
@@ -46,6 +46,7 @@ export async function receiveSepaDeposit(q: Queryable, partnerId: string, now: D
     [input.iban, partnerId],
   );
   if (!account) throw new ApiError('P613');
+  if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
   if (account.status !== 'ACTIVE') throw new ApiError('P612');
   let check: ReturnType<typeof checkName> = 'match';
   if (account.user_id) {
@@ -99,7 +100,9 @@ registerJob(REVIEW_JOB, async (job, { q, now }) => {
     [job.payload.depositId],
   );
   if (!deposit || deposit.status !== 'PENDING') return; // already decided: nothing twice
-  if (job.payload.decision === 'APPROVED') {
+  const [account] = await q.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [deposit.account_id]);
+  // A user deleted during the review cannot be credited: the payment is returned instead.
+  if (job.payload.decision === 'APPROVED' && account.status !== BALANCE_CLOSED) {
     await approve(q, deposit, now);
     return;
   }
