@@ -66,6 +66,9 @@ describe('user exchange', () => {
     expectError(await p.call('POST', '/v1/exchange', { amount: '5.00', currencyFrom: 'eur', currencyTo: 'btc', lockId: locksB.lockId }), 400, 'P403');
     expectError(await p.call('POST', '/v1/exchange', { ...body, sourceExternalUserId: 'b', lockId: locksB.lockId }), 400, 'P403');
     expectError(await p.call('GET', `/v1/exchange/get-lock/ghost?${query('eur', 'btc', '5.00')}`), 400, 'P412');
+    await createUser(other, 'only-theirs');
+    expectError(await p.call('GET', `/v1/exchange/get-lock/only-theirs?${query('eur', 'btc', '5.00')}`), 400, 'P412');
+    expectError(await p.call('POST', '/v1/exchange', { ...body, externalUserId: 'only-theirs', lockId: theirs.lockId }), 400, 'P412');
     expect(await amounts(p, 'a')).toEqual(before);
   });
 
