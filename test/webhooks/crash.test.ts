@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, request } from '../support/app.js';
 import { answer, startReceiver, type Receiver } from './receiver.js';
 
@@ -15,11 +16,30 @@ import { answer, startReceiver, type Receiver } from './receiver.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'centum-webhook-crash-'));
 let child: ChildProcess | undefined;
 let receiver: Receiver | undefined;
+// On PostgreSQL the child gets a database of its own: its worker runs every due job it can see,
+// and must not run the jobs of the test files sharing DATABASE_URL.
+let databaseUrl = '';
+const ownDatabase = `centum_webhook_crash_${process.pid}_${Date.now()}`;
+const adminQuery = async (sql: string) => {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try { await client.query(sql); } finally { await client.end(); }
+};
+
+beforeAll(async () => {
+  if (!process.env.DATABASE_URL) return;
+  await adminQuery(`CREATE DATABASE ${ownDatabase}`);
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${ownDatabase}`;
+  databaseUrl = url.toString();
+});
 
 afterAll(async () => {
   child?.kill('SIGKILL');
   await receiver?.close();
   rmSync(dataDir, { recursive: true, force: true });
+  if (child) await new Promise((resolve) => (child!.exitCode !== null || child!.signalCode !== null ? resolve(null) : child!.once('exit', resolve)));
+  if (process.env.DATABASE_URL) await adminQuery(`DROP DATABASE IF EXISTS ${ownDatabase}`);
 });
 
 async function startCentum(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
@@ -27,7 +47,7 @@ async function startCentum(env: Record<string, string>): Promise<{ proc: ChildPr
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,
-      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL ?? '',
+      PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: databaseUrl,
       CENTUM_ADMIN_TOKEN: ADMIN_TOKEN, CENTUM_SECRET_KEY: 'crash-test-secret', CENTUM_DEMO_PARTNER: 'false',
       CENTUM_WORKER: 'true', CENTUM_WORKER_POLL_MS: '50', LOG_LEVEL: 'warn', ...env,
     },
