@@ -93,6 +93,7 @@ function parsePage(cursor?: string): string | undefined {
 
 export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
+  railSettings(); // a bad rail setting stops the server at start (ConfigError names the variable)
 
   async function depositInfo(partnerId: string, partnerName: string, user?: UserRow) {
     const account = await findAccount(db, { partnerId, userId: user?.id }, 'eur');
