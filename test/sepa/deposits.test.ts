@@ -33,6 +33,11 @@ describe('SEPA deposit info', () => {
     expect([unknown.status, unknown.body.errorCode]).toEqual([400, 'P412']);
     const foreign = await other.call('GET', `/v1/sepa-deposit/info/${user.externalUserId}`);
     expect([foreign.status, foreign.body.errorCode]).toEqual([400, 'P412']);
+    // A KYC user whose EUR balance waits for activation has no IBAN yet.
+    const waiting = await createUser(t, partner);
+    await t.db.query(`UPDATE accounts SET status = 'WAITING_TO_BE_ACTIVATED', iban = NULL WHERE user_id = $1 AND currency = 'eur'`, [waiting.id]);
+    const inactive = await partner.call('GET', `/v1/sepa-deposit/info/${waiting.externalUserId}`);
+    expect([inactive.status, inactive.body.errorCode]).toEqual([400, 'P612']);
   });
 });
 
