@@ -57,11 +57,20 @@ export const WORKER_ID = `${hostname()}:${process.pid}`;
 const DUE = `j.status = 'QUEUED'
   AND j.run_at <= $1::timestamptz + coalesce(p.clock_offset_ms, 0) * interval '1 millisecond'`;
 
+export interface RunOptions {
+  /**
+   * Takes the job's after-commit work (e.g. a webhook call) instead of waiting for it, so a worker
+   * loop is not held up by a slow partner server. Without it runOneJob waits (the sandbox clock
+   * relies on that: everything due has happened when it answers).
+   */
+  detachAfterCommit?: (work: Promise<void>) => void;
+}
+
 /**
  * Claims and runs one due job; returns false when none is due (or all due ones are taken).
  * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
  */
-export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
+export async function runOneJob(db: Db, partnerId?: string, opts: RunOptions = {}): Promise<boolean> {
   let failed: { job: Job; error: unknown } | undefined;
   let afterCommit: (() => Promise<void>)[] = [];
   const ran = await db.tx(async (q) => {
@@ -101,9 +110,13 @@ export async function runOneJob(db: Db, partnerId?: string): Promise<boolean> {
     return true;
   });
   if (failed) jobErrorListener?.(failed.job, failed.error);
-  for (const fn of afterCommit) {
-    await fn().catch((error) => jobErrorListener?.({ kind: 'afterCommit' } as Job, error));
-  }
+  const work = (async () => {
+    for (const fn of afterCommit) {
+      await fn().catch((error) => jobErrorListener?.({ kind: 'afterCommit' } as Job, error));
+    }
+  })();
+  if (opts.detachAfterCommit && afterCommit.length) opts.detachAfterCommit(work);
+  else await work;
   return ran;
 }
 

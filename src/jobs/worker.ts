@@ -9,7 +9,10 @@ export interface Worker {
  * Polls for due jobs with `concurrency` loops. Several workers (in the server process or in
  * `centum worker` processes) can run side by side: claims use SKIP LOCKED.
  */
-export function startWorker(db: Db, opts: { pollMs: number; concurrency?: number; onError?: (e: unknown) => void }): Worker {
+export function startWorker(
+  db: Db,
+  opts: { pollMs: number; concurrency?: number; maxInFlight?: number; onError?: (e: unknown) => void },
+): Worker {
   let stopped = false;
   const sleepers = new Set<() => void>();
   const sleep = (ms: number) =>
@@ -22,11 +25,19 @@ export function startWorker(db: Db, opts: { pollMs: number; concurrency?: number
       const timer = setTimeout(done, ms);
       sleepers.add(done);
     });
+  // After-commit work (webhook calls) runs beside the loops, at most maxInFlight at a time.
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = opts.maxInFlight ?? 64;
+  const detachAfterCommit = (work: Promise<void>) => {
+    const tracked = work.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
   const loop = async () => {
     while (!stopped) {
       let ran = false;
       try {
-        ran = await runOneJob(db);
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        ran = await runOneJob(db, undefined, { detachAfterCommit });
       } catch (error) {
         if (!stopped) opts.onError?.(error);
       }
@@ -39,6 +50,7 @@ export function startWorker(db: Db, opts: { pollMs: number; concurrency?: number
       stopped = true;
       for (const wake of [...sleepers]) wake();
       await Promise.allSettled(loops);
+      await Promise.allSettled([...inFlight]);
     },
   };
 }
