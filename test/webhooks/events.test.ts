@@ -149,6 +149,18 @@ describe('events from the features', () => {
     });
   });
 
+  it('wallet.status: the address made by Create Wallet', async () => {
+    // As for a partner created before LTC was supported: it has no LTC address yet.
+    await t.db.query(`DELETE FROM wallet_addresses WHERE partner_id = $1 AND user_id IS NULL AND family = 'ltc'`, [p.id]);
+    const res = await p.call('POST', '/v1/partner/wallet', { currency: 'ltc' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const [body] = await receivedOn('wallet.status', (b) => b.walletId === res.body.walletId);
+    expect(body).toMatchObject({
+      walletId: res.body.walletId, currency: 'ltc', network: res.body.network, wallet: expect.any(String), status: 'ACTIVE',
+      createdAt: expect.stringMatching(ISO),
+    });
+  });
+
   it('order.status: each status change of an order', async () => {
     const lock = await p.call('POST', '/v1/order/lock-rate', { currency: 'usdc', amount: '100.00', network: 'polygon' });
     expect(lock.status, JSON.stringify(lock.body)).toBe(200);
