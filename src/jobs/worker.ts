@@ -1,5 +1,5 @@
 import type { Db } from '../kernel/db.js';
-import { runOneJob } from './queue.js';
+import { onJobError, runOneJob } from './queue.js';
 
 export interface Worker {
   stop(): Promise<void>;
@@ -14,6 +14,10 @@ export function startWorker(
   opts: { pollMs: number; concurrency?: number; maxInFlight?: number; onError?: (e: unknown) => void },
 ): Worker {
   let stopped = false;
+  // A failing job is retried with backoff (its error kept in jobs.last_error); also report it.
+  onJobError((job, error) => {
+    opts.onError?.(new Error(`job ${job.kind} ${job.id ?? ''} failed (attempt ${(job.attempts ?? 0) + 1}): ${(error as Error)?.message ?? error}`, { cause: error }));
+  });
   const sleepers = new Set<() => void>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
