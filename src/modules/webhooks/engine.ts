@@ -75,7 +75,6 @@ interface ClaimedAttempt {
   partnerId: string;
   attemptNo: number;
   isLast: boolean;
-  nextJobId: string;
   url: string;
   token: string;
   body: string;
@@ -104,7 +103,7 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
   // Already decided, or this attempt already ran: nothing to do (the job is a leftover).
   if (!delivery || delivery.status !== 'PENDING' || delivery.attempt_count >= attemptNo) return null;
 
-  if (attemptNo > 1) await closeUnrecordedAttempt(q, deliveryId, attemptNo - 1, now, settings);
+  if (attemptNo > 1 && !(await closeUnrecordedAttempt(ctx, delivery.partner_id, deliveryId, attemptNo, settings))) return null;
   const maxAttempts = settings.retryDelaysSeconds.length + 1;
   if (attemptNo > maxAttempts) {
     await setDelivery(q, deliveryId, { status: 'FAILED', nextAttemptAt: null, at: now });
@@ -141,27 +140,38 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
   const token = deriveWebhookToken(settings.secretKey, delivery.partner_id, delivery.webhook_token_version);
   const body = deliveryBody(delivery.payload_format ?? 'flat', delivery.type, delivery.payload, delivery.event_id, delivery.event_created_at);
   return {
-    attemptId, deliveryId, partnerId: delivery.partner_id, attemptNo, isLast, nextJobId, url, token, body,
+    attemptId, deliveryId, partnerId: delivery.partner_id, attemptNo, isLast, url, token, body,
     eventId: delivery.event_id, eventType: delivery.type,
   };
 }
 
-/** The previous attempt was claimed but its outcome never recorded: the process stopped mid-call. */
-async function closeUnrecordedAttempt(q: Queryable, deliveryId: string, attemptNo: number, now: Date, s: EngineSettings) {
+/**
+ * Before attempt `attemptNo`, looks at the previous one. Still SENDING and older than the timeout:
+ * the process died mid-call, so it is marked INTERRUPTED (returns true: go on). Still SENDING and
+ * younger: it may be in flight in another process (a clock advanced faster than real time), so this
+ * attempt is queued again after the in-flight window and the previous attempt points at that job,
+ * which its outcome will move or cancel (returns false: nothing more now).
+ */
+async function closeUnrecordedAttempt(ctx: JobContext, partnerId: string, deliveryId: string, attemptNo: number, s: EngineSettings): Promise<boolean> {
+  const { q, now } = ctx;
   const [previous] = await q.query<{ id: string; state: string; started_real_at: Date }>(
     'SELECT id, state, started_real_at FROM webhook_attempts WHERE delivery_id = $1 AND attempt_no = $2',
-    [deliveryId, attemptNo],
+    [deliveryId, attemptNo - 1],
   );
-  if (previous?.state !== 'SENDING') return;
+  if (previous?.state !== 'SENDING') return true;
   if (Date.now() - previous.started_real_at.getTime() < inFlightWindowMs(s)) {
-    // Still within its timeout in another process: let the job queue try again shortly.
-    throw new Error(`webhook attempt ${previous.id} is still in flight`);
+    const jobId = await enqueueJob(q, {
+      kind: WEBHOOK_ATTEMPT_JOB, partnerId, runAt: new Date(now.getTime() + inFlightWindowMs(s)), payload: { deliveryId, attemptNo },
+    });
+    await q.query('UPDATE webhook_attempts SET next_job_id = $2 WHERE id = $1', [previous.id, jobId]);
+    return false;
   }
   await q.query(
     `UPDATE webhook_attempts SET state = 'INTERRUPTED', finished_at = $2,
        error = 'no outcome recorded: the server stopped during the call' WHERE id = $1 AND state = 'SENDING'`,
     [previous.id, now],
   );
+  return true;
 }
 
 async function setDelivery(q: Queryable, id: string, to: { status: string; nextAttemptAt: Date | null; at: Date }) {
@@ -225,18 +235,18 @@ async function sendAndRecord(db: Db, attempt: ClaimedAttempt): Promise<void> {
   await db.query(
     `WITH t AS (SELECT now() + clock_offset_ms * interval '1 millisecond' AS at FROM partners WHERE id = $1),
      a AS (UPDATE webhook_attempts SET state = $3::text, finished_at = (SELECT at FROM t), status_code = $4, latency_ms = $5, error = $6
-           WHERE id = $2 AND state = 'SENDING' RETURNING id),
+           WHERE id = $2 AND state = 'SENDING' RETURNING id, next_job_id),
      j AS (UPDATE jobs SET
-             status = CASE WHEN $9::boolean THEN 'QUEUED' ELSE 'DONE' END,
-             finished_at = CASE WHEN $9::boolean THEN finished_at ELSE now() END,
-             run_at = CASE WHEN $9::boolean THEN (SELECT at FROM t) + $10::int * interval '1 second' ELSE run_at END
-           WHERE id IN (SELECT id FROM jobs WHERE id = $7 AND status = 'QUEUED' AND EXISTS (SELECT 1 FROM a) FOR UPDATE SKIP LOCKED)
+             status = CASE WHEN $8::boolean THEN 'QUEUED' ELSE 'DONE' END,
+             finished_at = CASE WHEN $8::boolean THEN finished_at ELSE now() END,
+             run_at = CASE WHEN $8::boolean THEN (SELECT at FROM t) + $9::int * interval '1 second' ELSE run_at END
+           WHERE id IN (SELECT id FROM jobs WHERE id = (SELECT next_job_id FROM a) AND status = 'QUEUED' FOR UPDATE SKIP LOCKED)
            RETURNING id)
-     UPDATE webhook_deliveries SET status = $8::text, updated_at = (SELECT at FROM t),
-       next_attempt_at = CASE WHEN $9::boolean THEN (SELECT at FROM t) + $10::int * interval '1 second' ELSE NULL END
-     WHERE id = $11 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM a)`,
+     UPDATE webhook_deliveries SET status = $7::text, updated_at = (SELECT at FROM t),
+       next_attempt_at = CASE WHEN $8::boolean THEN (SELECT at FROM t) + $9::int * interval '1 second' ELSE NULL END
+     WHERE id = $10 AND status = 'PENDING' AND EXISTS (SELECT 1 FROM a)`,
     [attempt.partnerId, attempt.attemptId, outcome.ok ? 'SUCCEEDED' : 'FAILED', outcome.statusCode, outcome.latencyMs, outcome.error,
-      attempt.nextJobId, deliveryStatus, retry, retry ? s.retryDelaysSeconds[attempt.attemptNo - 1] : 0, attempt.deliveryId],
+      deliveryStatus, retry, retry ? s.retryDelaysSeconds[attempt.attemptNo - 1] : 0, attempt.deliveryId],
   );
 }
 
