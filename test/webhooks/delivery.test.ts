@@ -262,6 +262,13 @@ describe('delivery', () => {
     expect(seen).toEqual([...ids].reverse());
     const deposits = (await deliveries(p, '?eventType=sepa_deposit.status')).deliveries;
     expect(deposits.map((d: any) => d.eventId)).toEqual([ids[3], ids[1]]);
+    const all = (await deliveries(p)).deliveries;
+    const later = (await advance(p, 60)).body.now;
+    const newest = await emit(p, 'user.status', { n: 5 });
+    await advance(p, 0);
+    expect((await deliveries(p, `?from=${encodeURIComponent(later)}`)).deliveries.map((d: any) => d.eventId)).toEqual([newest]);
+    expect((await deliveries(p, `?to=${encodeURIComponent(later)}`)).deliveries).toHaveLength(all.length);
+    expect((await p.call('GET', '/v1/partner/webhook-deliveries?from=yesterday')).body.errorCode).toBe('P403');
   });
 
   it('delivers each event once when several workers drain at the same time', async () => {

@@ -92,14 +92,18 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         status: Type.Optional(Type.Union(['PENDING', 'SUCCEEDED', 'FAILED', 'SKIPPED'].map((s) => Type.Literal(s)))),
         eventType: Type.Optional(Type.Union(Object.keys(EVENT_PATHS).map((t) => Type.Literal(t)))),
         eventId: Type.Optional(Uuid),
+        from: Type.Optional(Type.String({ format: 'date-time', description: 'createdAt from (inclusive)' })),
+        to: Type.Optional(Type.String({ format: 'date-time', description: 'createdAt to (exclusive)' })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ deliveries: Type.Array(DeliveryView), nextCursor: Nullable(Type.String()) }), ...partnerErrors },
     },
   }, async (request) => {
-    const { limit = 20, cursor, status, eventType, eventId } = request.query;
+    const { limit = 20, cursor, status, eventType, eventId, from, to } = request.query;
     const [beforeId] = decodeCursor(cursor) ?? [];
     if (beforeId !== undefined && (typeof beforeId !== 'string' || !UUID_RE.test(beforeId))) throw validationError('cursor is not valid');
-    const rows = await listDeliveries(db, request.partner.id, { status, eventType, eventId, beforeId: beforeId as string | undefined }, limit + 1);
+    const rows = await listDeliveries(db, request.partner.id, {
+      status, eventType, eventId, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, beforeId: beforeId as string | undefined,
+    }, limit + 1);
     const page = rows.slice(0, limit);
     return { deliveries: page, nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1].id]) : null };
   });

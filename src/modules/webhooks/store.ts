@@ -4,6 +4,9 @@ export interface DeliveryFilter {
   status?: string;
   eventType?: string;
   eventId?: string;
+  /** createdAt (the partner's simulated time): from inclusive, to exclusive. */
+  from?: Date;
+  to?: Date;
   /** Keyset pagination: deliveries older than this id (ids are time-ordered UUIDv7). */
   beforeId?: string;
 }
@@ -49,6 +52,8 @@ export async function listDeliveries(q: Queryable, partnerId: string, filter: De
   if (filter.status) add('d.status = ?', filter.status);
   if (filter.eventType) add('e.type = ?', filter.eventType);
   if (filter.eventId) add('d.event_id = ?', filter.eventId);
+  if (filter.from) add('d.created_at >= ?', filter.from);
+  if (filter.to) add('d.created_at < ?', filter.to);
   if (filter.beforeId) add('d.id < ?', filter.beforeId);
   params.push(limit);
   const rows = await q.query<any>(
