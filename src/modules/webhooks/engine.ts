@@ -205,13 +205,30 @@ async function send(attempt: ClaimedAttempt, s: EngineSettings): Promise<Outcome
       body: attempt.body,
     });
     statusCode = response.status;
-    await response.arrayBuffer().catch(() => undefined);
+    await drain(response);
     if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
   } catch (e) {
     error = describeError(e, s.timeoutMs);
   }
   const latencyMs = Math.round(performance.now() - started);
   return { ok: error === null, statusCode, latencyMs, error };
+}
+
+/** Reads a small answer to the end (keeps the connection reusable); gives up on a large one. */
+async function drain(response: Response, limit = 64 * 1024): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let read = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > limit) return void (await reader.cancel());
+    }
+  } catch {
+    // the answer's body does not matter, only its status
+  }
 }
 
 function describeError(e: unknown, timeoutMs: number): string {
