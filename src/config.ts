@@ -26,6 +26,8 @@ export interface Config {
   webhook: { timeoutMs: number; retryDelaysSeconds: number[] };
   /** Prefix of rate-limit keys in Redis (several installs or test runs may share one Redis). */
   rateLimitPrefix: string;
+  /** Fastify trustProxy: which X-Forwarded-For hops to believe for the client IP (per-IP rate limit). */
+  trustProxy: boolean | string;
   /** Prints and creates a demo partner when the database has none. */
   demoPartner: boolean;
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryDelaysSeconds: retryDelays(env),
     },
     rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'centum:rl:',
+    trustProxy: trustProxy(env),
     demoPartner: bool(env, 'CENTUM_DEMO_PARTNER', true),
     fx: fxSettings(env),
   };
@@ -108,6 +111,17 @@ export function fxSettings(env: Env): Config['fx'] {
     throw new ConfigError(`CENTUM_FX_FEE_PERCENT="${feePercent}" is not valid: expected a percentage from 0 to 49.9999`);
   }
   return { mode, seed: env.CENTUM_FX_SEED || 'centum', feePercent };
+}
+
+/** TRUST_PROXY: true/false, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed. */
+function trustProxy(env: Env): boolean | string {
+  const raw = env.TRUST_PROXY?.trim() ?? '';
+  if (raw === '') return false;
+  if (['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(raw.toLowerCase())) return bool(env, 'TRUST_PROXY', false);
+  if (!/^[0-9a-fA-F.:/,\s]+$/.test(raw)) {
+    throw new ConfigError(`TRUST_PROXY="${raw}" is not valid: expected true, false, or proxy addresses (10.0.0.1,10.1.0.0/16)`);
+  }
+  return raw;
 }
 
 /** WEBHOOK_RETRY_DELAYS: comma-separated seconds before each retry; "" or "none" means no retries. */

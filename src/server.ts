@@ -30,6 +30,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
       redact: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers["idempotency-key"]'],
     },
     bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy, // client IP for the per-IP rate limit behind a load balancer
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -94,6 +94,21 @@ for (const store of ['memory', 'redis'] as const) {
 }
 
 describe('rate limiting settings', () => {
+  it('counts per forwarded client IP only behind a trusted proxy (TRUST_PROXY)', async () => {
+    for (const [trust, separate] of [['127.0.0.1', true], ['', false]] as const) {
+      const t = await startTestApp({ RATE_LIMIT_MAX: '2', TRUST_PROXY: trust });
+      try {
+        const from = (ip: string) => request(`${t.url}/v1/partner/balances`, 'GET', undefined, { 'x-forwarded-for': ip });
+        expect((await from('203.0.113.1')).status).toBe(401);
+        expect((await from('203.0.113.1')).status).toBe(401);
+        expect((await from('203.0.113.1')).status).toBe(429);
+        expect((await from('203.0.113.2')).status, `TRUST_PROXY=${trust}`).toBe(separate ? 401 : 429);
+      } finally {
+        await t.close();
+      }
+    }
+  });
+
   it('serves requests when Redis is unreachable (counters skipped, logged)', async () => {
     const t = await startTestApp({ RATE_LIMIT_MAX: '2', REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PREFIX: `centum:test:${randomUUID()}:` });
     try {

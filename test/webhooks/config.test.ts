@@ -17,12 +17,15 @@ describe('webhook and rate-limit settings', () => {
     expect(c.webhook).toEqual({ timeoutMs: 800, retryDelaysSeconds: [1, 2, 3] });
     expect(loadConfig({ ...base, WEBHOOK_RETRY_DELAYS: 'none' }).webhook.retryDelaysSeconds).toEqual([]);
     expect(c.rateLimitPrefix).toBe('x:');
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }).trustProxy).toBe('10.0.0.1, 10.1.0.0/16');
+    expect(loadConfig(base).trustProxy).toBe(false);
   });
 
   it('refuses bad values with a message naming the variable', () => {
     for (const [name, value] of [
       ['WEBHOOK_TIMEOUT_MS', '50'], ['WEBHOOK_TIMEOUT_MS', 'soon'], ['WEBHOOK_RETRY_DELAYS', '8,x'], ['WEBHOOK_RETRY_DELAYS', '0'],
-      ['WEBHOOK_RETRY_DELAYS', '8,,16'], ['WEBHOOK_ALLOW_PRIVATE', 'perhaps'], ['RATE_LIMIT_MAX', '0'], ['RATE_LIMIT_WINDOW_MS', '10'],
+      ['WEBHOOK_RETRY_DELAYS', '8,,16'], ['WEBHOOK_ALLOW_PRIVATE', 'perhaps'], ['RATE_LIMIT_MAX', '0'], ['RATE_LIMIT_WINDOW_MS', '10'], ['TRUST_PROXY', 'everyone'],
     ]) {
       expect(() => loadConfig({ ...base, [name]: value }), `${name}=${value}`).toThrow(ConfigError);
       expect(() => loadConfig({ ...base, [name]: value })).toThrow(name);
