@@ -35,22 +35,38 @@ async function withRetry<T>(run: () => Promise<T>): Promise<T> {
 
 pg.types.setTypeParser(20, (v: string) => BigInt(v)); // int8 -> bigint, never a float
 
+/**
+ * Runs one query on a client with its socket corked: pg writes each message of the extended
+ * protocol (parse, bind, describe, execute, sync) with its own socket write, and each would be a
+ * system call. Corked, they leave in one.
+ */
+function corkedQuery(client: pg.PoolClient, sql: string, params?: unknown[]) {
+  const socket: { cork?: () => void; uncork?: () => void } | undefined = (client as any).connection?.stream;
+  socket?.cork?.();
+  const result = client.query(sql, toParams(params)); // the messages are written synchronously here
+  socket?.uncork?.();
+  return result;
+}
+
 export function connectPostgres(url: string, poolSize = 20): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   pool.on('error', () => {}); // an idle client's error is reported by the next query
   return {
     kind: 'pg',
     async query(sql, params) {
-      return (await pool.query(sql, toParams(params))).rows;
+      const client = await pool.connect();
+      try {
+        return (await corkedQuery(client, sql, params)).rows;
+      } finally {
+        client.release();
+      }
     },
     tx(fn) {
       return withRetry(async () => {
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          const q: Queryable = {
-            query: async (sql, params) => (await client.query(sql, toParams(params))).rows,
-          };
+          const q: Queryable = { query: async (sql, params) => (await corkedQuery(client, sql, params)).rows };
           const result = await fn(q);
           await client.query('COMMIT');
           return result;

@@ -57,43 +57,61 @@ function resolve(lines: Line[]): ResolvedLine[] {
     if (prior) prior.amount += line.amount;
     else merged.set(key, { accountId, house, currency: line.currency, amount: line.amount });
   }
-  // A fixed order (owned accounts by id, then house shards) means two postings never deadlock.
+  // A fixed order (owned accounts by id, then house shards): the UPDATE visits the rows in the
+  // order of this small array, so two postings take their row locks in the same order and do not
+  // deadlock. Should a plan ever differ, the deadlock is detected and the transaction retried.
   return [...merged.values()]
     .filter((l) => l.amount !== 0n)
     .sort((a, b) => Number(a.house) - Number(b.house) || (a.accountId < b.accountId ? -1 : 1));
 }
 
-/** Applies a balanced posting. Throws P433 (and changes nothing, as the caller's tx rolls back). */
+const INSUFFICIENT = 'ledger: insufficient funds';
+const MISSING = 'ledger: no such account';
+
+/**
+ * Applies a balanced posting in one statement: every account update (a debit only where the
+ * available balance covers it), the posting and its lines. If any debit is not covered the
+ * statement fails as a whole (a deliberate cast error), so nothing of it applies and the
+ * transaction is aborted: a caller cannot half-apply a posting by catching P433.
+ */
 export async function post(q: Queryable, input: PostingInput): Promise<string> {
   const lines = resolve(input.lines);
-  for (const line of lines) {
-    const rows = await q.query(
-      line.house
-        ? 'UPDATE accounts SET posted = posted + $1 WHERE id = $2 RETURNING id'
-        : `UPDATE accounts SET posted = posted + $1
-           WHERE id = $2 AND owner_type <> 'house' AND ($1::bigint >= 0 OR posted - pending_debits + $1::bigint >= 0)
-           RETURNING id`,
-      [line.amount, line.accountId],
-    );
-    if (rows.length === 0) {
-      if (line.amount < 0n) throw new ApiError('P433');
-      throw new Error(`ledger: account ${line.accountId} does not exist`);
-    }
-  }
   const postingId = newId();
-  await q.query(
-    `WITH p AS (
-       INSERT INTO postings (id, partner_id, kind, ref_id, description) VALUES ($1, $2, $3, $4, $5)
-     )
-     INSERT INTO posting_lines (id, posting_id, account_id, currency, amount)
-     SELECT l.id, $1, l.account_id, l.currency, l.amount
-     FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[]) AS l(id, account_id, currency, amount)`,
-    [
-      postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null,
-      lines.map(() => newId()), lines.map((l) => l.accountId), lines.map((l) => l.currency),
-      lines.map((l) => l.amount.toString()),
-    ],
-  );
+  try {
+    await q.query(
+      `WITH l AS (
+         SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[], $10::boolean[])
+           AS l(line_id, account_id, currency, amount, house)
+       ), upd AS (
+         UPDATE accounts a SET posted = a.posted + l.amount FROM l
+         WHERE a.id = l.account_id
+           AND (CASE WHEN l.house THEN a.owner_type = 'house'
+                     ELSE a.owner_type <> 'house' AND (l.amount >= 0 OR a.posted - a.pending_debits + l.amount >= 0) END)
+         RETURNING a.id
+       ), p AS (
+         INSERT INTO postings (id, partner_id, kind, ref_id, description) VALUES ($1, $2, $3, $4, $5)
+       ), pl AS (
+         INSERT INTO posting_lines (id, posting_id, account_id, currency, amount)
+         SELECT line_id, $1, account_id, currency, amount FROM l
+       )
+       SELECT CASE WHEN n = $11 THEN n
+                   WHEN e < $11 THEN ('${MISSING}: ' || n)::int
+                   ELSE ('${INSUFFICIENT}: ' || n)::int END AS applied
+       FROM (SELECT count(*)::int AS n FROM upd) c,
+            (SELECT count(*)::int AS e FROM accounts WHERE id IN (SELECT account_id FROM l)) x`,
+      [
+        postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null,
+        lines.map(() => newId()), lines.map((l) => l.accountId), lines.map((l) => l.currency),
+        lines.map((l) => l.amount.toString()), lines.map((l) => l.house), lines.length,
+      ],
+    );
+  } catch (error: any) {
+    if (error?.code === '22P02' && String(error.message).includes(INSUFFICIENT)) throw new ApiError('P433');
+    if (error?.code === '22P02' && String(error.message).includes(MISSING)) {
+      throw new Error(`ledger: posting to an account that does not exist (${lines.map((l) => l.accountId).join(', ')})`);
+    }
+    throw error;
+  }
   return postingId;
 }
 

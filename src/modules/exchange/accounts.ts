@@ -9,7 +9,10 @@ import { findAccount, type AccountRow, type Owner } from '../../ledger/index.js'
  * debited and the credited side.
  */
 export async function usableAccount(q: Queryable, owner: Owner, currency: CurrencyCode): Promise<AccountRow> {
-  const account = await findAccount(q, owner, currency);
+  return assertUsable(await findAccount(q, owner, currency), currency);
+}
+
+export function assertUsable(account: AccountRow | undefined, currency: CurrencyCode): AccountRow {
   if (!account) throw new ApiError('P611', `No ${currency} balance`);
   if (account.status !== 'ACTIVE') {
     throw new ApiError('P612', currency === 'eur' ? undefined : `The ${currency} balance is not active`);

@@ -6,8 +6,8 @@ import { formatAmount, parseAmount, toNumber } from '../../kernel/money.js';
 import { parseCurrency } from '../../kernel/schemas.js';
 import { post } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
-import { usableAccount } from '../exchange/accounts.js';
-import { requireUser } from '../users/service.js';
+import { assertUsable, usableAccount } from '../exchange/accounts.js';
+import { requireUserAccount } from '../users/service.js';
 
 /**
  * Internal transfers between balances of one partner: partner -> user (funding), user -> partner
@@ -47,12 +47,14 @@ export function parseTransfer(body: TransferRequest): { currency: Currency; amou
 
 export async function createTransfer(q: Queryable, partnerId: string, body: TransferRequest, now: Date): Promise<string> {
   const { currency, amount } = parseTransfer(body);
-  const userOf = async (externalUserId?: string) =>
-    externalUserId ? (await requireUser(q, partnerId, externalUserId, { moveMoney: true })).id : null;
-  const sourceUserId = await userOf(body.sourceExternalUserId || undefined);
-  const destinationUserId = await userOf(body.destinationExternalUserId || undefined);
-  const from = await usableAccount(q, { partnerId, userId: sourceUserId }, currency.code);
-  const to = await usableAccount(q, { partnerId, userId: destinationUserId }, currency.code);
+  // One query per side: the user (with its checks) and its balance together.
+  const side = async (externalUserId?: string) => {
+    if (!externalUserId) return { userId: null, account: await usableAccount(q, { partnerId }, currency.code) };
+    const { user, account } = await requireUserAccount(q, partnerId, externalUserId, currency.code, { moveMoney: true });
+    return { userId: user.id, account: assertUsable(account, currency.code) };
+  };
+  const { userId: sourceUserId, account: from } = await side(body.sourceExternalUserId || undefined);
+  const { userId: destinationUserId, account: to } = await side(body.destinationExternalUserId || undefined);
   const id = newId();
   // The transfer row and its event are written before the posting: the debit locks the source
   // balance until COMMIT, so the fewer statements after it, the more transfers a hot balance takes.

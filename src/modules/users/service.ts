@@ -1,7 +1,8 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { findAccount, listAccounts, openAccount, post, setAccountStatus, type Line } from '../../ledger/index.js';
+import { findAccount, listAccounts, openAccount, post, setAccountStatus, type AccountRow, type Line } from '../../ledger/index.js';
+import type { CurrencyCode } from '../../kernel/currencies.js';
 import { emitEvent } from '../../outbox/events.js';
 import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/service.js';
 import type { CreateUserInput, ProfileInput } from './schemas.js';
@@ -53,10 +54,46 @@ export async function requireUser(
     [partnerId, externalUserId],
   );
   if (!user) throw new ApiError('P412');
+  checkUsable(user, opts);
+  return user;
+}
+
+/**
+ * `requireUser` and the user's balance in `currency` read in one query, for money-moving paths.
+ * Same errors as requireUser; `account` is undefined when the user has no such balance.
+ */
+export async function requireUserAccount(
+  q: Queryable,
+  partnerId: string,
+  externalUserId: string,
+  currency: CurrencyCode,
+  opts: { moveMoney?: boolean } = {},
+): Promise<{ user: UserRow; account: AccountRow | undefined }> {
+  const [row] = await q.query<UserRow & Record<`account_${string}`, any>>(
+    `SELECT u.*, a.id AS account_id, a.posted AS account_posted, a.pending_debits AS account_pending_debits,
+            a.status AS account_status, a.iban AS account_iban, a.created_at AS account_created_at
+     FROM users u
+     LEFT JOIN accounts a ON a.owner_type = 'user' AND a.user_id = u.id AND a.currency = $3
+     WHERE u.partner_id = $1 AND u.external_user_id = $2`,
+    [partnerId, externalUserId, currency],
+  );
+  if (!row) throw new ApiError('P412');
+  checkUsable(row, opts);
+  const { account_id, account_posted, account_pending_debits, account_status, account_iban, account_created_at, ...user } = row;
+  const account: AccountRow | undefined = account_id
+    ? {
+        id: account_id, owner_type: 'user', partner_id: partnerId, user_id: user.id, currency,
+        posted: account_posted, pending_debits: account_pending_debits, status: account_status,
+        iban: account_iban, created_at: account_created_at,
+      }
+    : undefined;
+  return { user: user as UserRow, account };
+}
+
+function checkUsable(user: UserRow, opts: { moveMoney?: boolean }): void {
   if (user.deleted_at) throw new ApiError('P610');
   if (opts.moveMoney && user.status === USER_SUSPENDED) throw new ApiError('P455');
   if (opts.moveMoney && user.status === USER_REJECTED) throw new ApiError('P459', 'User not verified: KYC was rejected');
-  return user;
 }
 
 async function changeStatus(q: Queryable, user: UserRow, status: string, now: Date, extra: Parameters<typeof setStatus>[4] = {}) {
