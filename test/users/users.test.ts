@@ -248,7 +248,7 @@ describe('delete user', () => {
     expectError(await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' }), 400, 'P610');
     expectError(await sepaTransfer(externalUserId), 400, 'P610');
     expectError(await partner.call('POST', KYC, kycBody(externalUserId)), 400, 'P411');
-    expectError(await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '1.00' }), 400, 'P612');
+    expectError(await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '1.00' }), 400, 'P610');
     expect(await amounts(partner)).toEqual(partnerAfter);
     expect((await userEvents(t, partner.id, externalUserId)).map((e) => e.status).at(-1)).toBe('DELETED');
     expect((await checkInvariant(t.db)).balanced).toBe(true);
