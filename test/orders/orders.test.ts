@@ -95,6 +95,22 @@ describe('orders (fixed rates, fee 1.49 %)', () => {
     expect((await amounts(p)).eur).toBe('167.64');
   });
 
+  it("refuses another coin sent to an order's address, and moves nothing", async () => {
+    const p = await t.createPartner('Wrong coin');
+    const lock = await lockRate(p, { currency: 'usdc', amount: '10.00', network: 'polygon' });
+    const orderId = await createOrder(p, lock.lockId);
+    await advance(p, 0);
+    const order = await details(p, orderId);
+    // POL and USDC on Polygon share the address format; the order takes USDC only.
+    const res = await p.call('POST', '/v1/sandbox/crypto-deposit', {
+      address: order.walletAddress, currency: 'pol', network: 'polygon', amount: '119.300617',
+    });
+    expectError(res, 404, 'P613');
+    await advance(p, 3600);
+    expect((await details(p, orderId)).status).not.toBe('COMPLETED');
+    expect((await amounts(p)).eur).toBe('0.00');
+  });
+
   it('expires an unpaid order with the sandbox clock; a late payment is credited unconverted', async () => {
     const p = await t.createPartner('Expired');
     const lock = await lockRate(p, { currency: 'eth', amount: '20.00' });

@@ -73,6 +73,8 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   } else {
     const order = await findOrderForDeposit(q, partnerId, input.network, input.address);
     if (!order) throw new ApiError('P613');
+    // An order's address takes only the order's coin: another coin would be read at the wrong scale.
+    if (order.currency !== input.currency) throw new ApiError('P613', `This address takes ${order.currency} only`);
     orderId = order.orderId;
   }
   const currency = CURRENCIES[input.currency];
