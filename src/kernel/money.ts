@@ -8,6 +8,12 @@ import { validationError } from './errors.js';
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
+/**
+ * Largest amount one request may carry, in minor units (10^15: 10 trillion EUR, 10 million BTC).
+ * Far below the int8 range, so sums of amounts, fees and balances never overflow a column.
+ */
+export const MAX_AMOUNT_MINOR = 10n ** 15n;
+
 /** Parses a request amount ("12.5" or 12.5) into minor units; rejects more decimals than `scale`. */
 export function parseAmount(value: unknown, scale: number, field = 'amount'): bigint {
   let text: string;
@@ -27,6 +33,7 @@ export function parseAmount(value: unknown, scale: number, field = 'amount'): bi
   }
   const minor = BigInt(whole + fraction.padEnd(scale, '0'));
   if (minor <= 0n) throw validationError(`${field} must be a positive number`);
+  if (minor > MAX_AMOUNT_MINOR) throw validationError(`${field} is too large`);
   return minor;
 }
 

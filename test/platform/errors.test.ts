@@ -39,6 +39,25 @@ describe('P100 error format for bad input', () => {
     expect(res.body).toMatchObject({ errorCode: 'P604', errorName: 'payload-too-large' });
   });
 
+  it('refuses amounts beyond the per-request ceiling with P403 on every money endpoint', async () => {
+    const iban = (await partner.call('GET', '/v1/partner/balances')).body.fiatBalances[0].iban;
+    const huge = '99999999999999999999';
+    const calls = [
+      partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: huge }),
+      partner.call('POST', '/v1/transfer', { destinationExternalUserId: 'nobody', currency: 'eur', amount: huge }),
+      partner.call('POST', '/v1/partner/crypto-withdrawal', {
+        currency: 'btc', amount: huge, walletAddress: 'tb1qlpgz9lgq7957vrcmwfunqa5xuhm60qe05rjlpc', name: 'A B', walletType: 'NON_CUSTODIAL', receiverType: 'NATURAL',
+      }),
+      partner.call('GET', `/v1/partner/exchange/get-lock?currencyFrom=eur&currencyTo=btc&amount=${huge}`),
+      partner.call('POST', '/v1/partner/sepa-transfer', { amount: huge, currency: 'eur', destinationIban: 'DE89370400440532013000', transferTitle: 'X' }),
+    ];
+    for (const res of await Promise.all(calls)) {
+      expect([res.status, res.body.errorCode], JSON.stringify(res.body)).toEqual([400, 'P403']);
+      expect(res.body.errorMessage).toMatch(/too large/);
+    }
+    expect((await partner.call('GET', '/v1/partner/balances')).body.fiatBalances[0].amount).toBe('0.00');
+  });
+
   it('answers an unknown route with 404 P600', async () => {
     const res = await partner.call('GET', '/v1/partner/nothing-here');
     expect(res.status).toBe(404);

@@ -2,8 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { CURRENCIES, findCurrency, findNetwork, type Currency, type NetworkConfig } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
-import { toMinor, toNumber } from '../../kernel/money.js';
-import { parseRailAmount } from '../../rails/limits.js';
+import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
 import { requireUser } from '../users/service.js';
@@ -58,7 +57,7 @@ const WithdrawalDetails = Type.Object({
 function parseWithdrawal(body: Record<string, any>): NewWithdrawal {
   const currency = cryptoCurrency(body.currency);
   const network = cryptoNetwork(currency, body.network);
-  const amount = parseRailAmount(body.amount, currency.scale);
+  const amount = parseAmount(body.amount, currency.scale);
   if (!isValidAddress(network.code, body.walletAddress.trim())) {
     throw new ApiError('P631', `walletAddress is not a valid ${network.code} address`);
   }

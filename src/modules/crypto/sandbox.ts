@@ -1,6 +1,6 @@
+import { parseAmount } from '../../kernel/money.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
-import { parseRailAmount } from '../../rails/limits.js';
 import { Amount, CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
 import { receiveCryptoDeposit } from './deposits.js';
 import { cryptoCurrency, cryptoNetwork } from './routes.js';
@@ -35,7 +35,7 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const currency = cryptoCurrency(request.body.currency);
     const network = cryptoNetwork(currency, request.body.network);
-    const amount = parseRailAmount(request.body.amount, currency.scale);
+    const amount = parseAmount(request.body.amount, currency.scale);
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx((q) =>
       receiveCryptoDeposit(q, request.partner.id, now, {

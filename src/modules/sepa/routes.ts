@@ -1,7 +1,7 @@
+import { parseAmount } from '../../kernel/money.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
-import { parseRailAmount } from '../../rails/limits.js';
 import { Amount, CurrencySlug, decodeCursor, encodeCursor, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { findAccount } from '../../ledger/index.js';
 import { BANK_BIC, BANK_NAME, normalizeIban } from '../../rails/sepa/iban.js';
@@ -63,7 +63,7 @@ const TransferDetails = Type.Object({
  */
 function parseTransfer(body: Record<string, any>): NewSepaTransfer {
   parseCurrency(body.currency, 'currency', ['eur']);
-  const amount = parseRailAmount(body.amount, 2);
+  const amount = parseAmount(body.amount, 2);
   const destinationIban = normalizeIban(body.destinationIban);
   if (!destinationIban) throw new ApiError('P630', 'destinationIban is not a valid IBAN');
   const errors: string[] = [];

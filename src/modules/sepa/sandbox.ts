@@ -1,8 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
-import { formatAmount } from '../../kernel/money.js';
-import { parseRailAmount } from '../../rails/limits.js';
+import { formatAmount, parseAmount } from '../../kernel/money.js';
 import { Amount, partnerErrors, Uuid } from '../../kernel/schemas.js';
 import { normalizeIban } from '../../rails/sepa/iban.js';
 import { receiveSepaDeposit } from './deposits.js';
@@ -38,7 +37,7 @@ export const sandboxSepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       senderIban = normalizeIban(request.body.senderIban);
       if (!senderIban) throw new ApiError('P630', 'senderIban is not a valid IBAN');
     }
-    const amount = parseRailAmount(request.body.amount, 2);
+    const amount = parseAmount(request.body.amount, 2);
     const now = partnerNow(request.partner.clockOffsetMs);
     const deposit = await db.tx((q) =>
       receiveSepaDeposit(q, request.partner.id, now, {
