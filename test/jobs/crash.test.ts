@@ -8,12 +8,14 @@ import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { failingAddress } from '../../src/rails/chains/simulator.js';
 import { FAILING_IBAN } from '../../src/rails/sepa/simulator.js';
 import { callAt, createPartnerAt, kill, startServer, type Child } from './process.js';
+import { isolatedDatabase } from '../support/database.js';
 
 /**
  * Kill -9 while SEPA transfers and crypto withdrawals are settling, restart, and check every one
  * ends exactly once. PostgreSQL with DATABASE_URL; otherwise PGlite in a temporary DATA_DIR.
  */
-const PG = process.env.DATABASE_URL;
+const own = await isolatedDatabase('centum_jobs_crash');
+const PG = own?.url;
 const dataDir = PG ? undefined : mkdtempSync(path.join(tmpdir(), 'centum-crash-'));
 const env: Record<string, string> = {
   CENTUM_WORKER: 'true',
@@ -24,6 +26,7 @@ const children: Child[] = [];
 afterAll(async () => {
   for (const child of children) await kill(child, 'SIGKILL');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await own?.drop();
 });
 
 const DEST = 'DE89370400440532013000';

@@ -5,24 +5,27 @@ import { checkInvariant } from '../../src/ledger/index.js';
 import { FAILING_IBAN } from '../../src/rails/sepa/simulator.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { baseEnv, kill, spawnCentum, type Child } from './process.js';
+import { isolatedDatabase } from '../support/database.js';
 
 /**
  * Two `centum worker` processes on one PostgreSQL settle 500 SEPA transfers: each settles exactly
  * once (one posting, one final event, one job run). PGlite is one process's embedded database, so
  * this test needs DATABASE_URL.
  */
-const PG = process.env.DATABASE_URL;
+const own = await isolatedDatabase('centum_jobs_workers');
+const PG = own?.url;
 const N = 500;
 const children: Child[] = [];
 let t: TestApp | undefined;
 afterAll(async () => {
   for (const child of children) await kill(child, 'SIGKILL');
   await t?.close();
+  await own?.drop();
 });
 
 describe.skipIf(!PG)('two worker processes on one PostgreSQL (skipped without DATABASE_URL: PGlite lives inside one process)', () => {
   it(`settle ${N} transfers with no double settlement`, async () => {
-    t = await startTestApp();
+    t = await startTestApp({ DATABASE_URL: PG! });
     const partner = await t.createPartner('Workers');
     const iban = (await partner.call('GET', '/v1/partner/balances')).body.fiatBalances[0].iban;
     expect((await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '100000' })).status).toBe(201);

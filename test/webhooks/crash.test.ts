@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, request } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 import { answer, startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -16,22 +16,13 @@ import { answer, startReceiver, type Receiver } from './receiver.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'centum-webhook-crash-'));
 let child: ChildProcess | undefined;
 let receiver: Receiver | undefined;
-// On PostgreSQL the child gets a database of its own: its worker runs every due job it can see,
-// and must not run the jobs of the test files sharing DATABASE_URL.
+// On PostgreSQL the child gets a database of its own (see isolatedDatabase).
+let own: Awaited<ReturnType<typeof isolatedDatabase>>;
 let databaseUrl = '';
-const ownDatabase = `centum_webhook_crash_${process.pid}_${Date.now()}`;
-const adminQuery = async (sql: string) => {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
-};
 
 beforeAll(async () => {
-  if (!process.env.DATABASE_URL) return;
-  await adminQuery(`CREATE DATABASE ${ownDatabase}`);
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${ownDatabase}`;
-  databaseUrl = url.toString();
+  own = await isolatedDatabase('centum_webhook_crash');
+  databaseUrl = own?.url ?? '';
 });
 
 afterAll(async () => {
@@ -39,7 +30,7 @@ afterAll(async () => {
   await receiver?.close();
   rmSync(dataDir, { recursive: true, force: true });
   if (child) await new Promise((resolve) => (child!.exitCode !== null || child!.signalCode !== null ? resolve(null) : child!.once('exit', resolve)));
-  if (process.env.DATABASE_URL) await adminQuery(`DROP DATABASE IF EXISTS ${ownDatabase}`);
+  await own?.drop();
 });
 
 async function startCentum(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string }> {
