@@ -5,6 +5,7 @@ import { openAndMigrate } from './bootstrap.js';
 import { startWorker } from './jobs/worker.js';
 import { createPartner, listPartners, rotateApiKey } from './modules/partners/service.js';
 import { errorsMarkdown } from './kernel/errors-doc.js';
+import { railSettings } from './rails/settings.js';
 import './jobs/handlers.js';
 
 const USAGE = `Usage: centum <command>
@@ -34,6 +35,7 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  railSettings(); // bad rail settings stop the CLI and the worker at start, as they stop the server
   const db = await openAndMigrate(config);
   try {
     if (command === 'migrate') {
