@@ -45,12 +45,20 @@ export async function emitEvent(
   const id = newId();
   const deliveryId = newId();
   await q.query(
-    `WITH t AS (SELECT now() + clock_offset_ms * interval '1 millisecond' AS at FROM partners WHERE id = $2),
+    // With no URL (or webhooks off) the delivery is SKIPPED at once and no job is queued: the
+    // same outcome its first attempt would have, without a worker round per event.
+    `WITH t AS (
+       SELECT now() + p.clock_offset_ms * interval '1 millisecond' AS at,
+              coalesce(s.url IS NOT NULL AND s.enabled, false) AS live,
+              CASE WHEN s.url IS NULL THEN 'no webhook URL configured' WHEN NOT s.enabled THEN 'webhooks disabled' END AS reason
+       FROM partners p LEFT JOIN webhook_settings s ON s.partner_id = p.id WHERE p.id = $2),
      e AS (INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id),
-     d AS (INSERT INTO webhook_deliveries (id, partner_id, event_id, status, next_attempt_at, created_at, updated_at)
-           SELECT $6, $2, e.id, 'PENDING', t.at, t.at, t.at FROM e, t RETURNING id)
+     d AS (INSERT INTO webhook_deliveries (id, partner_id, event_id, status, next_attempt_at, skip_reason, created_at, updated_at)
+           SELECT $6, $2, e.id, CASE WHEN t.live THEN 'PENDING' ELSE 'SKIPPED' END,
+                  CASE WHEN t.live THEN t.at END, t.reason, t.at, t.at
+           FROM e, t RETURNING id)
      INSERT INTO jobs (id, kind, partner_id, payload, run_at)
-     SELECT $7, $8, $2, $9, t.at FROM d, t`,
+     SELECT $7, $8, $2, $9, t.at FROM d, t WHERE t.live`,
     [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload), deliveryId, newId(), WEBHOOK_ATTEMPT_JOB,
       JSON.stringify({ deliveryId, attemptNo: 1 })],
   );
