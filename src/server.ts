@@ -32,6 +32,14 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy, // client IP for the per-IP rate limit behind a load balancer
     genReqId: () => crypto.randomUUID(),
+    // Requests Node's HTTP parser refuses (oversized headers, broken framing) also get a P100 body.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ errorCode: 'P403', errorMessage: tooLarge ? 'Request headers are too large' : 'Malformed HTTP request' });
+      socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -58,6 +58,26 @@ describe('P100 error format for bad input', () => {
     expect((await partner.call('GET', '/v1/partner/balances')).body.fiatBalances[0].amount).toBe('0.00');
   });
 
+  it('refuses NUL characters anywhere in a request with P403 (PostgreSQL text cannot hold them)', async () => {
+    const body = { externalUserId: 'a\u0000b', email: 'a@b.co', firstName: 'A', lastName: 'B', country: 'PL' };
+    const created = await partner.call('POST', '/v1/user/balances/crypto', body);
+    expect([created.status, created.body.errorCode]).toEqual([400, 'P403']);
+    const path = await partner.call('GET', '/v1/user/balances/a%00b');
+    expect([path.status, path.body.errorCode]).toEqual([400, 'P403']);
+    const admin = await fetch(`${t.url}/admin/v1/partners`, {
+      method: 'POST', body: JSON.stringify({ name: 'x\u0000' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(admin.status).toBe(400);
+    expect((await admin.json()).errorCode).toBe('P403');
+  });
+
+  it("answers requests Node's HTTP parser refuses in P100's format", async () => {
+    const res = await fetch(`${t.url}/v1/partner/me`, { headers: { 'x-api-key': partner.apiKey, 'x-pad': 'x'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ errorCode: 'P403', errorMessage: 'Request headers are too large' });
+  });
+
   it('answers an unknown route with 404 P600', async () => {
     const res = await partner.call('GET', '/v1/partner/nothing-here');
     expect(res.status).toBe(404);

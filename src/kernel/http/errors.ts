@@ -15,8 +15,23 @@ function describeValidation(error: FastifyError): string {
     .join('. ');
 }
 
+/** True when a string anywhere in `value` holds a NUL character, which PostgreSQL text cannot store. */
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 32 || value === null || typeof value !== 'object') return false;
+  for (const key in value as Record<string, unknown>) {
+    if (key.includes('\u0000') || hasNul((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** Maps every failure to P100's error format. Nothing internal ever reaches the body. */
 export function registerErrorHandling(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (hasNul(request.params) || hasNul(request.query) || hasNul(request.body)) {
+      throw validationError('text must not contain NUL (\\u0000) characters');
+    }
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let apiError: ApiError;
     if (error instanceof ApiError) {
