@@ -57,12 +57,7 @@ function resolve(lines: Line[]): ResolvedLine[] {
     if (prior) prior.amount += line.amount;
     else merged.set(key, { accountId, house, currency: line.currency, amount: line.amount });
   }
-  // A fixed order (owned accounts by id, then house shards): the UPDATE visits the rows in the
-  // order of this small array, so two postings take their row locks in the same order and do not
-  // deadlock. Should a plan ever differ, the deadlock is detected and the transaction retried.
-  return [...merged.values()]
-    .filter((l) => l.amount !== 0n)
-    .sort((a, b) => Number(a.house) - Number(b.house) || (a.accountId < b.accountId ? -1 : 1));
+  return [...merged.values()].filter((l) => l.amount !== 0n);
 }
 
 const INSUFFICIENT = 'ledger: insufficient funds';
@@ -70,7 +65,8 @@ const MISSING = 'ledger: no such account';
 
 /**
  * Applies a balanced posting in one statement: every account update (a debit only where the
- * available balance covers it), the posting and its lines. If any debit is not covered the
+ * available balance covers it), the posting and its lines. The accounts are locked in id order
+ * first, so two postings never deadlock on each other, whatever plan the update gets. If any debit is not covered the
  * statement fails as a whole (a deliberate cast error), so nothing of it applies and the
  * transaction is aborted: a caller cannot half-apply a posting by catching P433.
  */
@@ -82,8 +78,13 @@ export async function post(q: Queryable, input: PostingInput): Promise<string> {
       `WITH l AS (
          SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[], $10::boolean[])
            AS l(line_id, account_id, currency, amount, house)
+       ), locked AS (
+         -- Row locks in id order, whatever join the planner picks for the update below.
+         SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM l) ORDER BY a.id FOR UPDATE
+       ), found AS (
+         SELECT count(*)::int AS e FROM locked
        ), upd AS (
-         UPDATE accounts a SET posted = a.posted + l.amount FROM l
+         UPDATE accounts a SET posted = a.posted + l.amount FROM l, found
          WHERE a.id = l.account_id
            AND (CASE WHEN l.house THEN a.owner_type = 'house'
                      ELSE a.owner_type <> 'house' AND (l.amount >= 0 OR a.posted - a.pending_debits + l.amount >= 0) END)
@@ -97,8 +98,7 @@ export async function post(q: Queryable, input: PostingInput): Promise<string> {
        SELECT CASE WHEN n = $11 THEN n
                    WHEN e < $11 THEN ('${MISSING}: ' || n)::int
                    ELSE ('${INSUFFICIENT}: ' || n)::int END AS applied
-       FROM (SELECT count(*)::int AS n FROM upd) c,
-            (SELECT count(*)::int AS e FROM accounts WHERE id IN (SELECT account_id FROM l)) x`,
+       FROM (SELECT count(*)::int AS n FROM upd) c, found`,
       [
         postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null,
         lines.map(() => newId()), lines.map((l) => l.accountId), lines.map((l) => l.currency),
