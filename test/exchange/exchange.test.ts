@@ -181,7 +181,7 @@ describe('exchange (fixed rates, fee 1.49 %)', () => {
     const { exchangeId } = await exchange(p, 'eur', 'usdt', '10.00');
     expectError(await other.call('GET', `/v1/partner/exchange/details/${exchangeId}`), 404, 'P624');
     expectError(await p.call('GET', `/v1/exchange/details/${exchangeId}`), 404, 'P624');
-    expectError(await p.call('GET', '/v1/partner/exchange/details/not-a-uuid'), 400, 'P403');
+    expectError(await p.call('GET', '/v1/partner/exchange/details/not-a-uuid'), 404, 'P624');
     const events = await t.db.query<{ type: string; path: string; payload: any }>('SELECT type, path, payload FROM events WHERE partner_id = $1', [p.id]);
     const event = events.find((e) => e.type === 'exchange.status');
     expect(event?.path).toBe('/webhook/exchange/status');

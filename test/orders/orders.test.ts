@@ -167,6 +167,7 @@ describe('orders (fixed rates, fee 1.49 %)', () => {
     expectError(await p.call('POST', '/v1/order', {}), 400, 'P403');
     expectError(await other.call('GET', `/v1/order/details/${usedOrder}`), 404, 'P626');
     expectError(await p.call('GET', '/v1/order/details/0190a0a0-0000-7000-8000-000000000000'), 404, 'P626');
+    expectError(await p.call('GET', '/v1/order/details/not-an-id'), 404, 'P626');
     const orders = await t.db.query('SELECT id FROM orders WHERE partner_id = $1', [p.id]);
     expect(orders.length).toBe(1);
   });

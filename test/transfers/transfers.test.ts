@@ -103,7 +103,7 @@ describe('internal transfers', () => {
     const id = await transfer(p, { destinationExternalUserId: 'carol', currency: 'eur', amount: '1' });
     expectError(await other.call('GET', `/v1/transfer/details/${id}`), 404, 'P625');
     expectError(await p.call('GET', '/v1/transfer/details/0190a0a0-0000-7000-8000-000000000000'), 404, 'P625');
-    expectError(await p.call('GET', '/v1/transfer/details/42'), 400, 'P403');
+    expectError(await p.call('GET', '/v1/transfer/details/42'), 404, 'P625');
   });
 
   it('moves money once for a retried request with the same Idempotency-Key', async () => {

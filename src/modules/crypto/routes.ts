@@ -6,7 +6,7 @@ import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
 import { requireUser } from '../users/service.js';
-import { isUuid } from '../sepa/routes.js';
+import { isUuid } from '../../kernel/ids.js';
 import { UserObject } from '../sepa/users.js';
 import { updateTravelRule } from './deposits.js';
 import { createWithdrawal, getWithdrawal, withdrawalFees, type NewWithdrawal } from './withdrawals.js';

@@ -136,7 +136,7 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.get(path, {
       schema: {
         tags, summary: userLevel ? "Retrieve Detailed Exchange Information (a user's exchange)" : 'Retrieve Detailed Exchange Information',
-        params: Type.Object({ exchangeId: Uuid }),
+        params: Type.Object({ exchangeId: Type.String({ maxLength: 100 }) }),
         response: { 200: ExchangeDetails, ...partnerErrors },
       },
     }, async (request) => getExchange(db, request.partner.id, request.params.exchangeId, userLevel));

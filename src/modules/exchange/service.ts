@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { CURRENCIES, findCurrency, type CurrencyCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
-import { newId } from '../../kernel/ids.js';
+import { isUuid, newId } from '../../kernel/ids.js';
 import { formatAmount } from '../../kernel/money.js';
 import { post } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
@@ -141,7 +141,7 @@ function exchangeWebhook(e: ExchangeRow) {
 }
 
 export async function getExchange(q: Queryable, partnerId: string, exchangeId: string, userLevel: boolean) {
-  const row = await findExchange(q, partnerId, exchangeId, userLevel);
+  const row = isUuid(exchangeId) ? await findExchange(q, partnerId, exchangeId, userLevel) : undefined;
   if (!row) throw new ApiError('P624');
   return exchangeView(row);
 }

@@ -84,7 +84,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/order/details/:orderId', {
     schema: {
       tags, summary: 'Get Order Details',
-      params: Type.Object({ orderId: Uuid }),
+      params: Type.Object({ orderId: Type.String({ maxLength: 100 }) }),
       response: { 200: OrderDetails, ...partnerErrors },
     },
   }, async (request) => getOrder(db, request.partner.id, request.params.orderId));

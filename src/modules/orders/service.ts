@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { CRYPTO_CODES, CURRENCIES, findNetwork, type CurrencyCode, type NetworkCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
-import { newId } from '../../kernel/ids.js';
+import { newId, isUuid } from '../../kernel/ids.js';
 import { parseAmount, toMinor, toNumber } from '../../kernel/money.js';
 import { enqueueJob, registerJob } from '../../jobs/queue.js';
 import { findAccount, post } from '../../ledger/index.js';
@@ -134,7 +134,7 @@ export function orderView(o: OrderRow) {
 }
 
 export async function getOrder(q: Queryable, partnerId: string, orderId: string) {
-  const row = await findOrder(q, partnerId, orderId);
+  const row = isUuid(orderId) ? await findOrder(q, partnerId, orderId) : undefined;
   if (!row) throw new ApiError('P626');
   return orderView(row);
 }

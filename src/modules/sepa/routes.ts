@@ -1,3 +1,4 @@
+import { isUuid } from '../../kernel/ids.js';
 import { parseAmount } from '../../kernel/money.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
@@ -11,8 +12,6 @@ import { listContacts } from './deposits.js';
 import { createSepaTransfer, getSepaTransfer, type NewSepaTransfer } from './transfers.js';
 import { fullName, UserObject } from './users.js';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID_RE.test(value);
 
 const DepositInfo = Type.Object({
   title: Type.String({ description: 'Reference to type exactly in the transfer title (the EUR balance id)' }),

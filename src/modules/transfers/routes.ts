@@ -32,7 +32,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/transfer/details/:transferId', {
     schema: {
       tags, summary: 'Get Transfer Details',
-      params: Type.Object({ transferId: Uuid }),
+      params: Type.Object({ transferId: Type.String({ maxLength: 100 }) }),
       response: {
         200: Type.Object({
           transferId: Uuid,

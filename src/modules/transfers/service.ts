@@ -1,7 +1,7 @@
 import type { Currency, CurrencyCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
-import { newId } from '../../kernel/ids.js';
+import { isUuid, newId } from '../../kernel/ids.js';
 import { formatAmount, parseAmount, toNumber } from '../../kernel/money.js';
 import { parseCurrency } from '../../kernel/schemas.js';
 import { post } from '../../ledger/index.js';
@@ -85,6 +85,7 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
 }
 
 export async function getTransfer(q: Queryable, partnerId: string, transferId: string) {
+  if (!isUuid(transferId)) throw new ApiError('P625');
   const [t] = await q.query<TransferRow>(
     `SELECT t.*, s.external_user_id AS source_external_user_id, d.external_user_id AS destination_external_user_id
      FROM transfers t LEFT JOIN users s ON s.id = t.source_user_id LEFT JOIN users d ON d.id = t.destination_user_id
