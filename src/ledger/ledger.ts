@@ -33,6 +33,8 @@ interface ResolvedLine {
   house: boolean;
   currency: CurrencyCode;
   amount: bigint;
+  /** Held funds this posting releases from the account's pending debits (postHold). */
+  release: bigint;
 }
 
 function resolve(lines: Line[]): ResolvedLine[] {
@@ -55,7 +57,7 @@ function resolve(lines: Line[]): ResolvedLine[] {
     const key = `${accountId}:${line.currency}`;
     const prior = merged.get(key);
     if (prior) prior.amount += line.amount;
-    else merged.set(key, { accountId, house, currency: line.currency, amount: line.amount });
+    else merged.set(key, { accountId, house, currency: line.currency, amount: line.amount, release: 0n });
   }
   return [...merged.values()].filter((l) => l.amount !== 0n);
 }
@@ -71,23 +73,27 @@ const MISSING = 'ledger: no such account';
  * transaction is aborted: a caller cannot half-apply a posting by catching P433.
  */
 export async function post(q: Queryable, input: PostingInput): Promise<string> {
-  const lines = resolve(input.lines);
+  return applyPosting(q, input, resolve(input.lines));
+}
+
+async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLine[]): Promise<string> {
   const postingId = newId();
   try {
     await q.query(
       `WITH l AS (
-         SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[], $10::boolean[])
-           AS l(line_id, account_id, currency, amount, house)
+         SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::bigint[], $10::boolean[], $12::bigint[])
+           AS l(line_id, account_id, currency, amount, house, release)
        ), locked AS (
          -- Row locks in id order, whatever join the planner picks for the update below.
          SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM l) ORDER BY a.id FOR UPDATE
        ), found AS (
          SELECT count(*)::int AS e FROM locked
        ), upd AS (
-         UPDATE accounts a SET posted = a.posted + l.amount FROM l, found
+         UPDATE accounts a SET posted = a.posted + l.amount, pending_debits = a.pending_debits - l.release FROM l, found
          WHERE a.id = l.account_id
            AND (CASE WHEN l.house THEN a.owner_type = 'house'
-                     ELSE a.owner_type <> 'house' AND (l.amount >= 0 OR a.posted - a.pending_debits + l.amount >= 0) END)
+                     ELSE a.owner_type <> 'house'
+                          AND (l.amount >= 0 OR a.posted - a.pending_debits + l.release + l.amount >= 0) END)
          RETURNING a.id
        ), p AS (
          INSERT INTO postings (id, partner_id, kind, ref_id, description) VALUES ($1, $2, $3, $4, $5)
@@ -103,6 +109,7 @@ export async function post(q: Queryable, input: PostingInput): Promise<string> {
         postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null,
         lines.map(() => newId()), lines.map((l) => l.accountId), lines.map((l) => l.currency),
         lines.map((l) => l.amount.toString()), lines.map((l) => l.house), lines.length,
+        lines.map((l) => l.release.toString()),
       ],
     );
   } catch (error: any) {
@@ -138,37 +145,40 @@ export async function hold(q: Queryable, input: HoldInput): Promise<string> {
   return holdId;
 }
 
-async function release(q: Queryable, holdId: string, status: 'POSTED' | 'VOIDED') {
-  const [held] = await q.query<{ account_id: string; amount: bigint }>(
-    `UPDATE holds SET status = $2, resolved_at = now() WHERE id = $1 AND status = 'PENDING'
-     RETURNING account_id, amount`,
-    [holdId, status],
-  );
-  if (!held) return undefined;
-  await q.query('UPDATE accounts SET pending_debits = pending_debits - $1 WHERE id = $2', [held.amount, held.account_id]);
-  return held;
-}
-
 /**
  * Turns a hold into a posting. `lines` must include the debit of the held account (at most the
  * held amount; any rest is released). Returns null when the hold was already resolved, so a job
  * that runs twice moves money once.
  */
 export async function postHold(q: Queryable, holdId: string, input: PostingInput): Promise<string | null> {
-  const held = await release(q, holdId, 'POSTED');
+  const [held] = await q.query<{ account_id: string; amount: bigint }>(
+    `UPDATE holds SET status = 'POSTED', resolved_at = now() WHERE id = $1 AND status = 'PENDING'
+     RETURNING account_id, amount`,
+    [holdId],
+  );
   if (!held) return null;
-  const debit = input.lines
-    .filter((l) => 'accountId' in l.account && l.account.accountId === held.account_id)
-    .reduce((sum, l) => sum + l.amount, 0n);
-  if (-debit > held.amount) throw new Error('postHold: debit exceeds the held amount');
-  const postingId = await post(q, input);
+  const lines = resolve(input.lines);
+  const heldLine = lines.find((l) => l.accountId === held.account_id);
+  if (!heldLine || heldLine.amount >= 0n) throw new Error('postHold: the posting must debit the held account');
+  if (-heldLine.amount > held.amount) throw new Error('postHold: debit exceeds the held amount');
+  // The release happens in the posting's statement, so the held account is locked in id order
+  // with the others (no deadlock with concurrent postings).
+  heldLine.release = held.amount;
+  const postingId = await applyPosting(q, input, lines);
   await q.query('UPDATE holds SET posting_id = $1 WHERE id = $2', [postingId, holdId]);
   return postingId;
 }
 
 /** Gives held funds back. Returns false when the hold was already resolved. */
 export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
-  return (await release(q, holdId, 'VOIDED')) !== undefined;
+  const [held] = await q.query<{ account_id: string; amount: bigint }>(
+    `UPDATE holds SET status = 'VOIDED', resolved_at = now() WHERE id = $1 AND status = 'PENDING'
+     RETURNING account_id, amount`,
+    [holdId],
+  );
+  if (!held) return false;
+  await q.query('UPDATE accounts SET pending_debits = pending_debits - $1 WHERE id = $2', [held.amount, held.account_id]);
+  return true;
 }
 
 export interface InvariantReport {
