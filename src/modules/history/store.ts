@@ -3,6 +3,7 @@ import type { Queryable } from '../../kernel/db.js';
 import { formatAmount } from '../../kernel/money.js';
 import { decodeCursor, encodeCursor } from '../../kernel/schemas.js';
 import { validationError } from '../../kernel/errors.js';
+import { isUuid } from '../../kernel/ids.js';
 import { listAccounts, type Owner } from '../../ledger/index.js';
 
 /**
@@ -32,12 +33,10 @@ interface LineRow {
   description: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function cursorId(cursor: string | undefined): string | undefined {
   const parts = decodeCursor(cursor);
   if (!parts) return undefined;
-  if (parts.length !== 1 || typeof parts[0] !== 'string' || !UUID.test(parts[0])) throw validationError('cursor is not valid');
+  if (parts.length !== 1 || typeof parts[0] !== 'string' || !isUuid(parts[0])) throw validationError('cursor is not valid');
   return parts[0];
 }
 

@@ -1,3 +1,4 @@
+import { isUuid } from '../../kernel/ids.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
@@ -51,7 +52,6 @@ const settingsView = (s: WebhookSettings) => ({
   url: s.url, enabled: s.enabled, payloadFormat: s.payloadFormat, updatedAt: s.updatedAt ? s.updatedAt.toISOString() : null,
 });
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Webhook settings, the delivery log and replay (Centum's own endpoints; P100 arranges URLs at onboarding). */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -100,7 +100,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { limit = 20, cursor, status, eventType, eventId, from, to } = request.query;
     const [beforeId] = decodeCursor(cursor) ?? [];
-    if (beforeId !== undefined && (typeof beforeId !== 'string' || !UUID_RE.test(beforeId))) throw validationError('cursor is not valid');
+    if (beforeId !== undefined && (typeof beforeId !== 'string' || !isUuid(beforeId))) throw validationError('cursor is not valid');
     const rows = await listDeliveries(db, request.partner.id, {
       status, eventType, eventId, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, beforeId: beforeId as string | undefined,
     }, limit + 1);
@@ -115,7 +115,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: DeliveryView, ...partnerErrors },
     },
   }, async (request, reply) => {
-    if (!UUID_RE.test(request.params.id)) throw new ApiError('P651');
+    if (!isUuid(request.params.id)) throw new ApiError('P651');
     const now = partnerNow(request.partner.clockOffsetMs);
     const id = await db.tx((q) => replayDelivery(q, request.partner.id, request.params.id.toLowerCase(), now));
     return reply.code(201).send((await getDelivery(db, request.partner.id, id))!);
