@@ -52,7 +52,6 @@ const settingsView = (s: WebhookSettings) => ({
   url: s.url, enabled: s.enabled, payloadFormat: s.payloadFormat, updatedAt: s.updatedAt ? s.updatedAt.toISOString() : null,
 });
 
-
 /** Webhook settings, the delivery log and replay (Centum's own endpoints; P100 arranges URLs at onboarding). */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.ctx;
