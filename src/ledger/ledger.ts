@@ -68,9 +68,9 @@ const MISSING = 'ledger: no such account';
 /**
  * Applies a balanced posting in one statement: every account update (a debit only where the
  * available balance covers it), the posting and its lines. The accounts are locked in id order
- * first, so two postings never deadlock on each other, whatever plan the update gets. If any debit is not covered the
- * statement fails as a whole (a deliberate cast error), so nothing of it applies and the
- * transaction is aborted: a caller cannot half-apply a posting by catching P433.
+ * first, so two postings never deadlock on each other, whatever plan the update gets. If any
+ * debit is not covered the statement fails as a whole (a deliberate cast error), so nothing of it
+ * applies and the transaction is aborted: a caller cannot half-apply a posting by catching P433.
  */
 export async function post(q: Queryable, input: PostingInput): Promise<string> {
   return applyPosting(q, input, resolve(input.lines));
