@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
+import { amounts, balances } from '../support/balances.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -12,13 +13,6 @@ beforeAll(async () => {
   other = await t.createPartner('Other');
 });
 afterAll(() => t.close());
-
-const balances = async (p: TestPartner) => (await p.call('GET', '/v1/partner/balances')).body;
-/** Amount by currency: what must not change when a request fails (rates may move). */
-const amounts = async (p: TestPartner) => {
-  const b = await balances(p);
-  return Object.fromEntries([...b.fiatBalances, ...b.cryptoBalances].map((x: any) => [x.name, x.amount]));
-};
 
 describe('sandbox funding', () => {
   it('credits the EUR balance that owns the IBAN, exactly', async () => {

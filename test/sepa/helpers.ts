@@ -3,6 +3,7 @@ import { newId } from '../../src/kernel/ids.js';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { nextAddressIndex, openBalances } from '../../src/modules/balances/service.js';
 import type { TestApp, TestPartner } from '../support/app.js';
+import { balances, fund } from '../support/balances.js';
 
 /**
  * Helpers shared by the rails tests. Users are created through the balances service (the user
@@ -23,7 +24,7 @@ export async function createUser(t: TestApp, partner: TestPartner, profile: Reco
   return { id, externalUserId };
 }
 
-export const partnerBalances = async (p: TestPartner) => (await p.call('GET', '/v1/partner/balances')).body;
+export const partnerBalances = (p: TestPartner) => balances(p);
 
 /** Raw balance rows (posted and pending) of an owner, by currency. */
 export async function ledgerOf(t: TestApp, owner: { partnerId: string; userId?: string }) {
@@ -56,7 +57,7 @@ export async function events(t: TestApp, partnerId: string, type: string) {
   return rows.map((r) => r.payload);
 }
 
-export const advance = (p: TestPartner, seconds: number) => p.call('POST', '/v1/sandbox/clock/advance', { seconds });
+export { advance } from '../support/balances.js';
 
 export async function expectBalanced(t: TestApp) {
   expect(await checkInvariant(t.db)).toMatchObject({ balanced: true });
@@ -68,8 +69,4 @@ export async function postingsFor(t: TestApp, refId: string): Promise<number> {
   return row.n;
 }
 
-export const fundEur = async (p: TestPartner, amount: string) => {
-  const iban = (await partnerBalances(p)).fiatBalances[0].iban;
-  const res = await p.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount });
-  expect(res.status).toBe(201);
-};
+export const fundEur = (p: TestPartner, amount: string) => fund(p, 'eur', amount);

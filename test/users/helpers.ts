@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { TestApp, TestPartner } from '../support/app.js';
+import { fund } from '../support/balances.js';
 
 /** Helpers for user tests: a valid create body, balances by currency, events of a partner. */
 
@@ -51,32 +52,12 @@ export async function createKycUser(p: TestPartner, externalUserId = uniqueId(),
   return { externalUserId, userId: res.body.userId as string };
 }
 
-export const userBalances = async (p: TestPartner, externalUserId?: string) => {
-  const res = await p.call('GET', externalUserId ? `/v1/user/balances/${encodeURIComponent(externalUserId)}` : '/v1/partner/balances');
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body;
-};
+export { amounts, balances as userBalances, expectError } from '../support/balances.js';
 
-export const amounts = async (p: TestPartner, externalUserId?: string): Promise<Record<string, string>> => {
-  const b = await userBalances(p, externalUserId);
-  return Object.fromEntries([...b.fiatBalances, ...b.cryptoBalances].map((x: any) => [x.name, x.amount]));
-};
+export const depositEur = (p: TestPartner, externalUserId: string | undefined, amount: string) => fund(p, 'eur', amount, externalUserId);
 
-export async function depositEur(p: TestPartner, externalUserId: string | undefined, amount: string) {
-  const iban = (await userBalances(p, externalUserId)).fiatBalances[0].iban;
-  const res = await p.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-}
-
-export async function depositCrypto(p: TestPartner, externalUserId: string | undefined, currency: string, amount: string) {
-  const wallet = (await userBalances(p, externalUserId)).cryptoBalances.find((b: any) => b.name === currency).wallet;
-  const res = await p.call('POST', '/v1/sandbox/crypto-deposit', { address: wallet, currency, amount });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  expect((await p.call('POST', '/v1/sandbox/clock/advance', { seconds: 3600 })).status).toBe(200);
-}
-
-export const expectError = (res: { status: number; body: any }, status: number, code: string) =>
-  expect([res.status, res.body?.errorCode], JSON.stringify(res.body)).toEqual([status, code]);
+export const depositCrypto = (p: TestPartner, externalUserId: string | undefined, currency: string, amount: string) =>
+  fund(p, currency, amount, externalUserId);
 
 export async function userEvents(t: TestApp, partnerId: string, externalUserId: string) {
   const rows = await t.db.query<{ path: string; payload: any }>(
