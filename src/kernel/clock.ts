@@ -7,15 +7,6 @@ import type { Queryable } from './db.js';
  */
 export const partnerNow = (clockOffsetMs: bigint | number): Date => new Date(Date.now() + Number(clockOffsetMs));
 
-export async function clockOffset(q: Queryable, partnerId: string): Promise<bigint> {
-  const [row] = await q.query<{ clock_offset_ms: bigint }>('SELECT clock_offset_ms FROM partners WHERE id = $1', [partnerId]);
-  return row?.clock_offset_ms ?? 0n;
-}
-
-export async function nowFor(q: Queryable, partnerId: string): Promise<Date> {
-  return partnerNow(await clockOffset(q, partnerId));
-}
-
 export async function advanceClock(q: Queryable, partnerId: string, ms: number): Promise<Date> {
   const [row] = await q.query<{ clock_offset_ms: bigint }>(
     'UPDATE partners SET clock_offset_ms = clock_offset_ms + $2 WHERE id = $1 RETURNING clock_offset_ms',

@@ -78,11 +78,6 @@ export const CURRENCIES: Record<CurrencyCode, Currency> = {
 
 export const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
 export const CRYPTO_CODES = CURRENCY_CODES.filter((c) => CURRENCIES[c].kind === 'CRYPTO');
-export const NETWORK_CODES: NetworkCode[] = ['btc', 'ltc', 'doge', 'ethereum', 'polygon'];
-
-export function isCurrencyCode(value: unknown): value is CurrencyCode {
-  return typeof value === 'string' && value.toLowerCase() in CURRENCIES;
-}
 
 /** Looks a currency up by slug in any case; undefined when unknown. */
 export function findCurrency(value: string): Currency | undefined {

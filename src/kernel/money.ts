@@ -59,9 +59,5 @@ export function toDecimal(minor: bigint, scale: number): Decimal {
   return new Decimal(minor.toString()).div(new Decimal(10).pow(scale));
 }
 
-/** A Decimal in major units to minor units, rounding in the direction given (house-favourable). */
-export function decimalToMinor(value: Decimal, scale: number, rounding: Decimal.Rounding): bigint {
-  return BigInt(value.mul(new Decimal(10).pow(scale)).toFixed(0, rounding));
-}
 
 export { Decimal };

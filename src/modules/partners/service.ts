@@ -46,15 +46,6 @@ export async function listPartners(q: Queryable): Promise<PartnerRow[]> {
   );
 }
 
-export async function getPartner(q: Queryable, id: string): Promise<PartnerRow> {
-  const [row] = await q.query<PartnerRow>(
-    'SELECT id, name, api_key_prefix, webhook_token_version, created_at FROM partners WHERE id = $1',
-    [id],
-  );
-  if (!row) throw new ApiError('P418');
-  return row;
-}
-
 /** Issues a new API key; the old one stops working at once. */
 export async function rotateApiKey(q: Queryable, id: string): Promise<{ id: string; apiKey: string }> {
   const apiKey = newApiKey();
@@ -75,10 +66,4 @@ export async function rotateWebhookToken(q: Queryable, secretKey: string, id: st
   const webhookToken = deriveWebhookToken(secretKey, id, row.webhook_token_version);
   await q.query('UPDATE partners SET webhook_token_hash = $2 WHERE id = $1', [id, sha256(webhookToken)]);
   return { id, webhookToken };
-}
-
-/** The raw webhook token of a partner (for signing deliveries). */
-export async function webhookTokenOf(q: Queryable, secretKey: string, id: string): Promise<string> {
-  const partner = await getPartner(q, id);
-  return deriveWebhookToken(secretKey, id, partner.webhook_token_version);
 }

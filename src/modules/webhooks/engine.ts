@@ -136,7 +136,7 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
     [attemptId, deliveryId, attemptNo, url, nextJobId, now, isLast ? null : nextAt, WEBHOOK_ATTEMPT_JOB, delivery.partner_id,
       JSON.stringify({ deliveryId, attemptNo: attemptNo + 1 }), nextAt],
   );
-  // Same derivation as webhookTokenOf (partners/service.ts), from the version read above.
+  // The token is derived (deriveWebhookToken), never stored, from the version read above.
   const token = deriveWebhookToken(settings.secretKey, delivery.partner_id, delivery.webhook_token_version);
   const body = deliveryBody(delivery.payload_format ?? 'flat', delivery.type, delivery.payload, delivery.event_id, delivery.event_created_at);
   return {

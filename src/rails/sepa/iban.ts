@@ -1,4 +1,4 @@
-import { composeIBAN, electronicFormatIBAN, isValidBIC, isValidIBAN } from 'ibantools';
+import { composeIBAN, electronicFormatIBAN, isValidIBAN } from 'ibantools';
 
 /** Centum's simulated bank: Lithuanian IBANs (as in P100's examples) under one bank code. */
 export const BANK_CODE = '31300';
@@ -17,5 +17,3 @@ export function normalizeIban(value: string): string | undefined {
   const iban = electronicFormatIBAN(value) ?? undefined;
   return iban && isValidIBAN(iban) ? iban : undefined;
 }
-
-export const isBic = (value: string): boolean => isValidBIC(value.toUpperCase());
