@@ -49,9 +49,11 @@ export async function receiveSepaDeposit(q: Queryable, partnerId: string, now: D
   if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
   if (account.status !== 'ACTIVE') throw new ApiError('P612');
   let check: ReturnType<typeof checkName> = 'match';
+  let externalUserId: string | null = null;
   if (account.user_id) {
     const [user] = await q.query<UserRow>('SELECT * FROM users WHERE id = $1', [account.user_id]);
     check = checkName(input.senderName, holderNames(user));
+    externalUserId = user.external_user_id;
   }
   const [deposit] = await q.query<SepaDepositRow>(
     `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference, status, reason, created_at)
@@ -59,8 +61,8 @@ export async function receiveSepaDeposit(q: Queryable, partnerId: string, now: D
     [newId(), partnerId, account.user_id, account.id, input.iban, input.amount, input.senderName ?? null,
       input.senderIban ?? null, input.reference ?? null, check === 'match' ? null : 'SENDER_NAME_MISMATCH', now],
   );
-  if (check === 'match') return approve(q, deposit, now);
-  await emitDepositEvent(q, deposit);
+  if (check === 'match') return approve(q, deposit, now, externalUserId);
+  await emitDepositEvent(q, deposit, externalUserId);
   await enqueueJob(q, {
     kind: REVIEW_JOB, partnerId,
     runAt: new Date(now.getTime() + railSettings().sepaReviewSeconds * 1000),
@@ -69,7 +71,7 @@ export async function receiveSepaDeposit(q: Queryable, partnerId: string, now: D
   return deposit;
 }
 
-async function approve(q: Queryable, deposit: SepaDepositRow, now: Date): Promise<SepaDepositRow> {
+async function approve(q: Queryable, deposit: SepaDepositRow, now: Date, externalUserId?: string | null): Promise<SepaDepositRow> {
   const postingId = await post(q, {
     partnerId: deposit.partner_id, kind: 'sepa_deposit', refId: deposit.id,
     description: deposit.sender_name ? `SEPA from ${deposit.sender_name}` : 'SEPA deposit',
@@ -90,7 +92,7 @@ async function approve(q: Queryable, deposit: SepaDepositRow, now: Date): Promis
       [newId(), row.partner_id, row.user_id, row.sender_iban, row.sender_name, now],
     );
   }
-  await emitDepositEvent(q, row);
+  await emitDepositEvent(q, row, externalUserId);
   return row;
 }
 
@@ -114,10 +116,13 @@ registerJob(REVIEW_JOB, async (job, { q, now }) => {
   await emitDepositEvent(q, row);
 });
 
-async function emitDepositEvent(q: Queryable, deposit: SepaDepositRow): Promise<void> {
-  const [owner] = deposit.user_id
-    ? await q.query<{ external_user_id: string }>('SELECT external_user_id FROM users WHERE id = $1', [deposit.user_id])
-    : [];
+/** `externalUserId` when the caller has it already (undefined: read it). */
+async function emitDepositEvent(q: Queryable, deposit: SepaDepositRow, externalUserId?: string | null): Promise<void> {
+  const [owner] = externalUserId !== undefined
+    ? [{ external_user_id: externalUserId }]
+    : deposit.user_id
+      ? await q.query<{ external_user_id: string }>('SELECT external_user_id FROM users WHERE id = $1', [deposit.user_id])
+      : [];
   await emitEvent(q, deposit.partner_id, 'sepa_deposit.status', {
     id: deposit.id,
     externalUserId: owner?.external_user_id ?? null,
