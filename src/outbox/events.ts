@@ -1,5 +1,6 @@
 import type { Queryable } from '../kernel/db.js';
 import { newId } from '../kernel/ids.js';
+import { composeStatement, type SqlPart } from '../kernel/sql.js';
 
 /**
  * Every event Centum reports to partners, with the path appended to the partner's webhook base
@@ -42,25 +43,49 @@ export async function emitEvent(
   type: EventType,
   payload: Record<string, unknown>,
 ): Promise<string> {
+  const event = eventParts(partnerId, type, payload);
+  const statement = composeStatement(event.parts, 'SELECT 1');
+  await q.query(statement.text, statement.values);
+  return event.id;
+}
+
+/**
+ * The event's writes as parts of a composite statement (see `post`'s `alongside`), for a change
+ * that is itself one statement. One event per statement: the parts' names are fixed.
+ */
+export function eventParts(partnerId: string, type: EventType, payload: Record<string, unknown>): { id: string; parts: SqlPart[] } {
   const id = newId();
   const deliveryId = newId();
-  await q.query(
-    // With no URL (or webhooks off) the delivery is SKIPPED at once and no job is queued: the
-    // same outcome its first attempt would have, without a worker round per event.
-    `WITH t AS (
-       SELECT now() + p.clock_offset_ms * interval '1 millisecond' AS at,
-              coalesce(s.url IS NOT NULL AND s.enabled, false) AS live,
-              CASE WHEN s.url IS NULL THEN 'no webhook URL configured' WHEN NOT s.enabled THEN 'webhooks disabled' END AS reason
-       FROM partners p LEFT JOIN webhook_settings s ON s.partner_id = p.id WHERE p.id = $2),
-     e AS (INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id),
-     d AS (INSERT INTO webhook_deliveries (id, partner_id, event_id, status, next_attempt_at, skip_reason, created_at, updated_at)
-           SELECT $6, $2, e.id, CASE WHEN t.live THEN 'PENDING' ELSE 'SKIPPED' END,
-                  CASE WHEN t.live THEN t.at END, t.reason, t.at, t.at
-           FROM e, t RETURNING id)
-     INSERT INTO jobs (id, kind, partner_id, payload, run_at)
-     SELECT $7, $8, $2, $9, t.at FROM d, t WHERE t.live`,
-    [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload), deliveryId, newId(), WEBHOOK_ATTEMPT_JOB,
-      JSON.stringify({ deliveryId, attemptNo: 1 })],
-  );
-  return id;
+  // With no URL (or webhooks off) the delivery is SKIPPED at once and no job is queued: the
+  // same outcome its first attempt would have, without a worker round per event.
+  const parts: SqlPart[] = [
+    {
+      name: 'event_target',
+      text: `SELECT now() + p.clock_offset_ms * interval '1 millisecond' AS at,
+                    coalesce(s.url IS NOT NULL AND s.enabled, false) AS live,
+                    CASE WHEN s.url IS NULL THEN 'no webhook URL configured' WHEN NOT s.enabled THEN 'webhooks disabled' END AS reason
+             FROM partners p LEFT JOIN webhook_settings s ON s.partner_id = p.id WHERE p.id = $1`,
+      values: [partnerId],
+    },
+    {
+      name: 'event_row',
+      text: 'INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+      values: [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload)],
+    },
+    {
+      name: 'event_delivery',
+      text: `INSERT INTO webhook_deliveries (id, partner_id, event_id, status, next_attempt_at, skip_reason, created_at, updated_at)
+             SELECT $1, $2, e.id, CASE WHEN t.live THEN 'PENDING' ELSE 'SKIPPED' END,
+                    CASE WHEN t.live THEN t.at END, t.reason, t.at, t.at
+             FROM event_row e, event_target t RETURNING id`,
+      values: [deliveryId, partnerId],
+    },
+    {
+      name: 'event_first_attempt',
+      text: `INSERT INTO jobs (id, kind, partner_id, payload, run_at)
+             SELECT $1, $2, $3, $4, t.at FROM event_delivery, event_target t WHERE t.live`,
+      values: [newId(), WEBHOOK_ATTEMPT_JOB, partnerId, JSON.stringify({ deliveryId, attemptNo: 1 })],
+    },
+  ];
+  return { id, parts };
 }

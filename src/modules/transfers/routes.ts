@@ -25,7 +25,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     parseTransfer(request.body); // input errors before any database work
     const now = partnerNow(request.partner.clockOffsetMs);
-    const transferId = await db.tx((q) => createTransfer(q, request.partner.id, request.body, now));
+    const transferId = await createTransfer(db, request.partner.id, request.body, now); // one statement, no transaction
     return { transferId };
   });
 

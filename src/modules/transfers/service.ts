@@ -4,10 +4,11 @@ import { ApiError } from '../../kernel/errors.js';
 import { isUuid, newId } from '../../kernel/ids.js';
 import { formatAmount, parseAmount, toNumber } from '../../kernel/money.js';
 import { parseCurrency } from '../../kernel/schemas.js';
-import { post } from '../../ledger/index.js';
-import { emitEvent } from '../../outbox/events.js';
-import { assertUsable, usableAccount } from '../exchange/accounts.js';
-import { requireUserAccount } from '../users/service.js';
+import type { SqlPart } from '../../kernel/sql.js';
+import { findAccount, post } from '../../ledger/index.js';
+import { eventParts } from '../../outbox/events.js';
+import { assertUsable } from '../exchange/accounts.js';
+import { requireUserAccounts } from '../users/service.js';
 
 /**
  * Internal transfers between balances of one partner: partner -> user (funding), user -> partner
@@ -45,42 +46,51 @@ export function parseTransfer(body: TransferRequest): { currency: Currency; amou
   return { currency, amount: parseAmount(body.amount, currency.scale) };
 }
 
+/**
+ * One read of both sides (each user with its balance; the partner's balance when a side is the
+ * partner), then one statement that writes the transfer, its event and the posting together, so a
+ * transfer needs no transaction and holds its balances' row locks only for that statement. A user
+ * suspended between the two is still paid, as it would be with the read inside a transaction.
+ */
 export async function createTransfer(q: Queryable, partnerId: string, body: TransferRequest, now: Date): Promise<string> {
   const { currency, amount } = parseTransfer(body);
-  // One query per side: the user (with its checks) and its balance together.
-  const side = async (externalUserId?: string) => {
-    if (!externalUserId) return { userId: null, account: await usableAccount(q, { partnerId }, currency.code) };
-    const { user, account } = await requireUserAccount(q, partnerId, externalUserId, currency.code, { moveMoney: true });
+  const source = body.sourceExternalUserId || undefined;
+  const destination = body.destinationExternalUserId || undefined;
+  const userIds = [source, destination].filter((id): id is string => id !== undefined);
+  const users = await requireUserAccounts(q, partnerId, userIds, currency.code, { moveMoney: true });
+  const partnerAccount = userIds.length < 2 ? await findAccount(q, { partnerId }, currency.code) : undefined;
+  const side = (externalUserId: string | undefined) => {
+    if (!externalUserId) return { userId: null, account: assertUsable(partnerAccount, currency.code) };
+    const { user, account } = users[userIds.indexOf(externalUserId)];
     return { userId: user.id, account: assertUsable(account, currency.code) };
   };
-  const { userId: sourceUserId, account: from } = await side(body.sourceExternalUserId || undefined);
-  const { userId: destinationUserId, account: to } = await side(body.destinationExternalUserId || undefined);
+  const from = side(source);
+  const to = side(destination);
+
   const id = newId();
-  // The transfer row and its event are written before the posting: the debit locks the source
-  // balance until COMMIT, so the fewer statements after it, the more transfers a hot balance takes.
-  // The posting links back through postings.ref_id.
-  await q.query(
-    `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7)`,
-    [id, partnerId, sourceUserId, destinationUserId, currency.code, amount, now],
-  );
-  await emitEvent(q, partnerId, 'transfer.status', {
+  const event = eventParts(partnerId, 'transfer.status', {
     id,
-    sourceExternalUserId: body.sourceExternalUserId || null,
-    destinationExternalUserId: body.destinationExternalUserId || null,
+    sourceExternalUserId: source ?? null,
+    destinationExternalUserId: destination ?? null,
     amount: toNumber(amount, currency.scale),
     currency: currency.code,
     status: 'SUCCESSFUL',
     createdAt: now.toISOString(),
   });
+  const transferRow: SqlPart = {
+    name: 'transfer_row',
+    text: `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7)`,
+    values: [id, partnerId, from.userId, to.userId, currency.code, amount, now],
+  };
   await post(q, {
     partnerId, kind: 'transfer', refId: id,
-    description: `Transfer ${body.sourceExternalUserId || 'partner'} -> ${body.destinationExternalUserId || 'partner'}`,
+    description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
     lines: [
-      { account: { accountId: from.id }, currency: currency.code, amount: -amount },
-      { account: { accountId: to.id }, currency: currency.code, amount },
+      { account: { accountId: from.account.id }, currency: currency.code, amount: -amount },
+      { account: { accountId: to.account.id }, currency: currency.code, amount },
     ],
-  });
+  }, [transferRow, ...event.parts]);
   return id;
 }
 

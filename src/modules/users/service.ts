@@ -59,35 +59,44 @@ export async function requireUser(
 }
 
 /**
- * `requireUser` and the user's balance in `currency` read in one query, for money-moving paths.
- * Same errors as requireUser; `account` is undefined when the user has no such balance.
+ * `requireUser` and the user's balance in `currency` for each of `externalUserIds`, read in one
+ * query, for money-moving paths. Same errors as requireUser, checked in the order given; `account`
+ * is undefined when the user has no such balance.
  */
-export async function requireUserAccount(
+export async function requireUserAccounts(
   q: Queryable,
   partnerId: string,
-  externalUserId: string,
+  externalUserIds: string[],
   currency: CurrencyCode,
   opts: { moveMoney?: boolean } = {},
-): Promise<{ user: UserRow; account: AccountRow | undefined }> {
-  const [row] = await q.query<UserRow & Record<`account_${string}`, any>>(
-    `SELECT u.*, a.id AS account_id, a.posted AS account_posted, a.pending_debits AS account_pending_debits,
-            a.status AS account_status, a.iban AS account_iban, a.created_at AS account_created_at
-     FROM users u
-     LEFT JOIN accounts a ON a.owner_type = 'user' AND a.user_id = u.id AND a.currency = $3
-     WHERE u.partner_id = $1 AND u.external_user_id = $2`,
-    [partnerId, externalUserId, currency],
+): Promise<{ user: UserRow; account: AccountRow | undefined }[]> {
+  const rows = await q.query<UserRow & Record<`account_${string}`, any>>(
+    // One index probe per id: the LIMIT 1 lateral keeps the planner from scanning all the partner's
+    // users or all balances in the currency when its statistics are stale.
+    `SELECT r.* FROM unnest($2::text[]) AS wanted(external_user_id)
+     CROSS JOIN LATERAL (
+       SELECT u.*, a.id AS account_id, a.posted AS account_posted, a.pending_debits AS account_pending_debits,
+              a.status AS account_status, a.iban AS account_iban, a.created_at AS account_created_at
+       FROM users u
+       LEFT JOIN accounts a ON a.owner_type = 'user' AND a.user_id = u.id AND a.currency = $3
+       WHERE u.partner_id = $1 AND u.external_user_id = wanted.external_user_id
+       LIMIT 1) r`,
+    [partnerId, externalUserIds, currency],
   );
-  if (!row) throw new ApiError('P412');
-  checkUsable(row, opts);
-  const { account_id, account_posted, account_pending_debits, account_status, account_iban, account_created_at, ...user } = row;
-  const account: AccountRow | undefined = account_id
-    ? {
-        id: account_id, owner_type: 'user', partner_id: partnerId, user_id: user.id, currency,
-        posted: account_posted, pending_debits: account_pending_debits, status: account_status,
-        iban: account_iban, created_at: account_created_at,
-      }
-    : undefined;
-  return { user: user as UserRow, account };
+  return externalUserIds.map((externalUserId) => {
+    const row = rows.find((r) => r.external_user_id === externalUserId);
+    if (!row) throw new ApiError('P412');
+    checkUsable(row, opts);
+    const { account_id, account_posted, account_pending_debits, account_status, account_iban, account_created_at, ...user } = row;
+    const account: AccountRow | undefined = account_id
+      ? {
+          id: account_id, owner_type: 'user', partner_id: partnerId, user_id: user.id, currency,
+          posted: account_posted, pending_debits: account_pending_debits, status: account_status,
+          iban: account_iban, created_at: account_created_at,
+        }
+      : undefined;
+    return { user: user as UserRow, account };
+  });
 }
 
 function checkUsable(user: UserRow, opts: { moveMoney?: boolean }): void {
