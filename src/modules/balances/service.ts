@@ -51,10 +51,9 @@ export async function openBalances(
 /** Deposit addresses of an owner by chain family. */
 export async function ownerAddresses(q: Queryable, owner: Owner): Promise<Map<string, string>> {
   const rows = await q.query<{ family: string; address: string }>(
-    owner.userId
-      ? 'SELECT family, address FROM wallet_addresses WHERE user_id = $1'
-      : 'SELECT family, address FROM wallet_addresses WHERE partner_id = $1 AND user_id IS NULL',
-    [owner.userId ?? owner.partnerId],
+    // Both columns of the wallet_addresses_owner index, so a partner with many users costs the same.
+    'SELECT family, address FROM wallet_addresses WHERE partner_id = $1 AND coalesce(user_id, partner_id) = $2',
+    [owner.partnerId, owner.userId ?? owner.partnerId],
   );
   return new Map(rows.map((r) => [r.family, r.address]));
 }

@@ -60,7 +60,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   const family = FAMILY_OF_NETWORK[input.network];
   const [owner] = await q.query<{ user_id: string | null; address: string }>(
     `SELECT user_id, address FROM wallet_addresses
-     WHERE family = $1 AND partner_id = $3 AND (address = $2 OR (family = 'evm' AND lower(address) = lower($2)))`,
+     WHERE lower(address) = lower($2) AND family = $1 AND partner_id = $3 AND (address = $2 OR family = 'evm')`,
     [family, input.address, partnerId],
   );
   let accountId: string | null = null;
