@@ -18,6 +18,8 @@ export interface Config {
   workerPollMs: number;
   bodyLimit: number;
   dbPoolSize: number;
+  /** How long a verified API key is remembered (ms); 0 reads the partners table at every request. */
+  authCacheMs: number;
   redisUrl?: string;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerPollMs: int(env, 'CENTUM_WORKER_POLL_MS', 250, 10, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 50 * 1_048_576),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    authCacheMs: int(env, 'AUTH_CACHE_MS', 1000, 0, 60_000),
     redisUrl: env.REDIS_URL || undefined,
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),
     rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),

@@ -1,12 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './kernel/db.js';
+import type { PartnerKeyCache } from './kernel/http/auth.js';
 
 /** What every module's routes and services get: settings, the database and a logger. */
 export interface AppContext {
   config: Config;
   db: Db;
   log: FastifyBaseLogger;
+  /** Partners by API key, briefly; forget a partner after changing its key or sandbox clock. */
+  partnerKeys: PartnerKeyCache;
 }
 
 /** The authenticated partner of a request. */

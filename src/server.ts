@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './kernel/http/errors.js';
-import { registerPartnerAuth } from './kernel/http/auth.js';
+import { PartnerKeyCache, registerPartnerAuth } from './kernel/http/auth.js';
 import { registerIdempotency } from './kernel/http/idempotency.js';
 import { registerMetrics } from './kernel/http/metrics.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
@@ -43,7 +43,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: AppContext = { config, db, log: app.log };
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs) };
   app.decorate('ctx', ctx);
   registerErrorHandling(app);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ADMIN_TOKEN, request, startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { errorsMarkdown } from '../../src/kernel/errors-doc.js';
+import { rotateApiKey } from '../../src/modules/partners/service.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -105,11 +106,25 @@ describe('operator API', () => {
 
   it('rotates an API key: the new key works, the old one stops at once', async () => {
     const p = await t.createPartner('Rotating');
+    expect((await p.call('GET', '/v1/partner/me')).status).toBe(200); // the key is now remembered
     const rotated = await admin('POST', `/admin/v1/partners/${p.id}/rotate-api-key`);
     expect(rotated.status).toBe(200);
     expect(rotated.body.apiKey).not.toBe(p.apiKey);
     expect((await p.call('GET', '/v1/partner/me')).status).toBe(401);
     const fresh = await request(`${t.url}/v1/partner/me`, 'GET', undefined, { 'x-api-key': rotated.body.apiKey });
     expect(fresh.body.id).toBe(p.id);
+  });
+
+  it('a key rotated by another process (the CLI) stops working here once AUTH_CACHE_MS has passed', async () => {
+    const p = await t.createPartner('Rotated elsewhere');
+    expect((await p.call('GET', '/v1/partner/me')).status).toBe(200);
+    const rotatedAt = Date.now();
+    await rotateApiKey(t.db, p.id); // what `centum partner rotate-key` does, without this server knowing
+    let status = 200;
+    while (status === 200 && Date.now() - rotatedAt < t.config.authCacheMs + 5000) {
+      status = (await p.call('GET', '/v1/partner/me')).status;
+      if (status === 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(401);
   });
 });

@@ -49,7 +49,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ partnerId: Uuid }),
       response: { 200: Type.Object({ id: Uuid, apiKey: Type.String() }), ...errors },
     },
-  }, async (request) => rotateApiKey(db, request.params.partnerId));
+  }, async (request) => {
+    const rotated = await rotateApiKey(db, request.params.partnerId);
+    app.ctx.partnerKeys.forget(rotated.id); // the old key stops working in this process at once
+    return rotated;
+  });
 
   app.post('/admin/v1/partners/:partnerId/rotate-webhook-token', {
     schema: {

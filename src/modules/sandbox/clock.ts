@@ -18,6 +18,7 @@ export const sandboxClockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const now = await advanceClock(db, request.partner.id, request.body.seconds * 1000);
     request.partner.clockOffsetMs += BigInt(request.body.seconds * 1000);
+    app.ctx.partnerKeys.forget(request.partner.id);
     let jobsRun = 0;
     // Jobs may schedule follow-ups that are already due; a background worker may hold some.
     for (let round = 0; round < 1000; round++) {
