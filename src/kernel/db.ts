@@ -16,6 +16,9 @@ export interface Db extends Queryable {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
+
+/** A prepared statement whose result columns changed under it (a migration added a column). */
+const isStalePlan = (error: any) => error?.code === '0A000' && /cached plan must not change result type/.test(error?.message);
 const MAX_ATTEMPTS = 8;
 
 // bigint parameters travel as text: both drivers then let the server cast them.
@@ -27,7 +30,7 @@ async function withRetry<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error: any) {
-      if (!RETRYABLE.has(error?.code) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(RETRYABLE.has(error?.code) || isStalePlan(error)) || attempt >= MAX_ATTEMPTS) throw error;
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
     }
   }
@@ -42,11 +45,12 @@ pg.types.setTypeParser(20, (v: string) => BigInt(v)); // int8 -> bigint, never a
  */
 const statementNames = new Map<string, string>();
 const MAX_NAMED_STATEMENTS = 1000;
+let statementsNamed = 0;
 
 function statementName(sql: string): string | undefined {
   let name = statementNames.get(sql);
   if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
-    name = `centum_${statementNames.size}`;
+    name = `centum_${++statementsNamed}`;
     statementNames.set(sql, name);
   }
   return name;
@@ -63,7 +67,11 @@ function corkedQuery(client: pg.PoolClient, sql: string, params?: unknown[]) {
   // The messages are written synchronously here.
   const result = client.query({ name: statementName(sql), text: sql, values: toParams(params) });
   socket?.uncork?.();
-  return result;
+  return result.catch((error) => {
+    // Prepared again under a new name on the retry (withRetry), on every connection.
+    if (isStalePlan(error)) statementNames.delete(sql);
+    throw error;
+  });
 }
 
 export function connectPostgres(url: string, poolSize = 20): Db {
