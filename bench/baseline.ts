@@ -16,7 +16,10 @@ export interface BaselineResult {
 
 const ACCOUNTS = 1000;
 
-export async function runBaseline(databaseUrl: string, connections: number, seconds: number): Promise<BaselineResult> {
+/** `beforeDisconnect` runs when the load is over but the connections are still open (to read their CPU time). */
+export async function runBaseline(
+  databaseUrl: string, connections: number, seconds: number, beforeDisconnect: () => void = () => {},
+): Promise<BaselineResult> {
   const setup = new pg.Client({ connectionString: databaseUrl });
   await setup.connect();
   await setup.query(`DROP TABLE IF EXISTS bench_postings; DROP TABLE IF EXISTS bench_accounts;
@@ -27,8 +30,10 @@ export async function runBaseline(databaseUrl: string, connections: number, seco
 
   const latencies: number[] = [];
   const deadline = Date.now() + seconds * 1000;
+  const clients: pg.Client[] = [];
   const worker = async () => {
     const client = new pg.Client({ connectionString: databaseUrl });
+    clients.push(client);
     await client.connect();
     while (Date.now() < deadline) {
       const from = 1 + Math.floor(Math.random() * ACCOUNTS);
@@ -36,18 +41,23 @@ export async function runBaseline(databaseUrl: string, connections: number, seco
       if (to === from) to = (to % ACCOUNTS) + 1;
       const started = performance.now();
       await client.query('BEGIN');
-      const debited = await client.query('UPDATE bench_accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1', ['100', from]);
-      if (debited.rowCount !== 1) throw new Error('baseline ran out of money');
-      await client.query('UPDATE bench_accounts SET balance = balance + $1 WHERE id = $2', ['100', to]);
+      // The two rows are updated in id order, so two transfers never deadlock.
+      const debit = async () => {
+        const debited = await client.query('UPDATE bench_accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1', ['100', from]);
+        if (debited.rowCount !== 1) throw new Error('baseline ran out of money');
+      };
+      const credit = () => client.query('UPDATE bench_accounts SET balance = balance + $1 WHERE id = $2', ['100', to]);
+      if (from < to) { await debit(); await credit(); } else { await credit(); await debit(); }
       await client.query('INSERT INTO bench_postings (id, debit_account, credit_account, amount) VALUES ($1, $2, $3, $4)', [randomUUID(), from, to, '100']);
       await client.query('COMMIT');
       latencies.push(performance.now() - started);
     }
-    await client.end();
   };
   const started = Date.now();
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (Date.now() - started) / 1000;
+  beforeDisconnect();
+  await Promise.all(clients.map((client) => client.end()));
 
   const [{ sum }] = (await setup.query('SELECT sum(balance)::text AS sum FROM bench_accounts')).rows;
   if (BigInt(sum) !== 1000000000n * BigInt(ACCOUNTS)) throw new Error(`baseline lost money: ${sum}`);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,8 @@ import { SCENARIOS, type Fixtures, type Scenario } from './scenarios.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DB_CONNECTIONS = Number(process.env.BENCH_DB_CONNECTIONS ?? 20);
-const USERS = Number(process.env.BENCH_USERS ?? 200);
+// As many users as the raw SQL baseline has accounts (bench/baseline.ts), so both spread their row locks alike.
+const USERS = Number(process.env.BENCH_USERS ?? 1000);
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -97,7 +98,7 @@ async function createFixtures(url: string): Promise<Fixtures> {
   return { apiKey: partner.apiKey, users, partnerIban: balances.fiatBalances[0].iban };
 }
 
-interface Row { name: string; rps: number; p50: number; p99: number; errors: number; total: number; cpuMs: number }
+interface Row { name: string; rps: number; p50: number; p99: number; errors: number; total: number; cpuMs: number; pgCpuMs: number; loadCpuMs: number }
 
 /** CPU time (user + system, ms) the server process has used: per request, it does not depend on machine load. */
 function cpuMsOf(pid: number): number {
@@ -105,9 +106,30 @@ function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
 }
 
+/** CPU time (ms) this process (the load generator) has used since `before`. */
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** CPU time of every PostgreSQL process on the machine (backends, WAL writer, checkpointer). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) total += cpuMsOf(Number(entry));
+    } catch {} // the process ended while being read
+  }
+  return total;
+}
+
 async function drive(url: string, pid: number, scenario: Scenario, fixtures: Fixtures): Promise<Row> {
   let n = 0;
   const cpuBefore = cpuMsOf(pid);
+  const pgBefore = postgresCpuMs();
+  const loadBefore = process.cpuUsage();
   const result = await autocannon({
     url, connections: CONNECTIONS, duration: SECONDS,
     headers: { 'x-api-key': fixtures.apiKey, 'content-type': 'application/json' },
@@ -122,6 +144,8 @@ async function drive(url: string, pid: number, scenario: Scenario, fixtures: Fix
     name: scenario.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts, total: result.requests.total,
     cpuMs: (cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total),
+    pgCpuMs: (postgresCpuMs() - pgBefore) / Math.max(1, result.requests.total),
+    loadCpuMs: cpuMsSince(loadBefore) / Math.max(1, result.requests.total),
   };
 }
 
@@ -150,7 +174,7 @@ async function main() {
   let baseline: BaselineResult;
   try {
     const fixtures = await createFixtures(url);
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((s) => s.name.includes(process.env.BENCH_ONLY ?? ''))) {
       process.stderr.write(`running ${scenario.name} for ${SECONDS}s...\n`);
       await scenario.prepare?.(fixtures, (method, pathname, body) => call(url, method, pathname, body, { 'x-api-key': fixtures.apiKey }));
       rows.push(await drive(url, child.pid!, scenario, fixtures));
@@ -160,15 +184,24 @@ async function main() {
     await new Promise((r) => child.once('exit', r));
   }
   process.stderr.write(`running the raw SQL baseline for ${SECONDS}s...\n`);
-  baseline = await runBaseline(database.url, DB_CONNECTIONS, SECONDS);
+  const pgBefore = postgresCpuMs();
+  const loadBefore = process.cpuUsage();
+  let pgAfter = pgBefore;
+  let loadMs = 0;
+  baseline = await runBaseline(database.url, DB_CONNECTIONS, SECONDS, () => {
+    pgAfter = postgresCpuMs();
+    loadMs = cpuMsSince(loadBefore);
+  });
+  const baselinePgCpuMs = (pgAfter - pgBefore) / Math.max(1, baseline.total);
+  const baselineLoadCpuMs = loadMs / Math.max(1, baseline.total);
   await database.drop();
 
   const lines = [
-    `| Scenario | req/s | p50 ms | p99 ms | non-2xx/errors | server CPU ms/req | vs raw SQL baseline |`,
-    `|---|---:|---:|---:|---:|---:|---:|`,
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} of ${r.total} | ${fmt(r.cpuMs, 2)} | ${
+    `| Scenario | req/s | p50 ms | p99 ms | non-2xx/errors | Centum CPU ms/req | PostgreSQL CPU ms/req | load generator CPU ms/req | vs raw SQL baseline |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.errors} of ${r.total} | ${fmt(r.cpuMs, 2)} | ${fmt(r.pgCpuMs, 2)} | ${fmt(r.loadCpuMs, 2)} | ${
       SCENARIOS.find((s) => s.name === r.name)!.moneyMoving ? `${fmt(r.rps / baseline.requestsPerSecond, 2)}x` : '' } |`),
-    `| Raw SQL baseline: one balanced transfer per commit (2 updates + insert), ${DB_CONNECTIONS} connections | ${fmt(baseline.requestsPerSecond)} | ${fmt(baseline.p50)} | ${fmt(baseline.p99)} | 0 of ${baseline.total} | | 1.00x |`,
+    `| Raw SQL baseline: one balanced transfer per commit (2 updates + insert), ${DB_CONNECTIONS} connections | ${fmt(baseline.requestsPerSecond)} | ${fmt(baseline.p50)} | ${fmt(baseline.p99)} | 0 of ${baseline.total} | | ${fmt(baselinePgCpuMs, 2)} | ${fmt(baselineLoadCpuMs, 2)} | 1.00x |`,
   ];
   const table = lines.join('\n');
   console.log(table);
