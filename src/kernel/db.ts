@@ -16,10 +16,10 @@ export interface Db extends Queryable {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 8;
 
 /** A prepared statement whose result columns changed under it (a migration added a column). */
 const isStalePlan = (error: any) => error?.code === '0A000' && /cached plan must not change result type/.test(error?.message);
-const MAX_ATTEMPTS = 8;
 
 // bigint parameters travel as text: both drivers then let the server cast them.
 const toParams = (params: unknown[] = []) =>
