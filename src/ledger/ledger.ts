@@ -21,6 +21,8 @@ export interface Line {
 }
 
 export interface PostingInput {
+  /** Set when a row written alongside must name the posting; generated otherwise. */
+  id?: string;
   partnerId: string | null;
   /** What moved the money: 'exchange', 'transfer', 'sepa_deposit', ... (history's `type`). */
   kind: string;
@@ -81,7 +83,7 @@ export async function post(q: Queryable, input: PostingInput, alongside: SqlPart
 }
 
 async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLine[], alongside: SqlPart[] = []): Promise<string> {
-  const postingId = newId();
+  const postingId = input.id ?? newId();
   const statement = composeStatement([
     ...alongside,
     {

@@ -1,10 +1,11 @@
-import type { Queryable } from '../../kernel/db.js';
+import type { Db, Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
+import type { SqlPart } from '../../kernel/sql.js';
 import { formatAmount } from '../../kernel/money.js';
 import { enqueueJob, registerJob } from '../../jobs/queue.js';
 import { post, type AccountRow } from '../../ledger/index.js';
-import { emitEvent } from '../../outbox/events.js';
+import { emitEvent, eventParts } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { checkName } from '../../rails/sepa/simulator.js';
 import { BALANCE_CLOSED, type UserRow } from '../users/service.js';
@@ -40,92 +41,121 @@ export interface IncomingSepa {
 
 const REVIEW_JOB = 'sepa.deposit.review';
 
-export async function receiveSepaDeposit(q: Queryable, partnerId: string, now: Date, input: IncomingSepa): Promise<SepaDepositRow> {
-  const [account] = await q.query<AccountRow>(
-    `SELECT * FROM accounts WHERE iban = $1 AND partner_id = $2 AND owner_type <> 'house'`,
+/**
+ * One read (the balance owning the IBAN, with its user); a matching sender is then credited in one
+ * statement, with no transaction. A deposit left for review is written with its event and review
+ * job in one transaction.
+ */
+export async function receiveSepaDeposit(db: Db, partnerId: string, now: Date, input: IncomingSepa): Promise<SepaDepositRow> {
+  const [account] = await db.query<AccountRow & { owner_external_user_id: string | null; owner_profile: UserRow['profile'] | null }>(
+    `SELECT a.*, u.external_user_id AS owner_external_user_id, u.profile AS owner_profile
+     FROM accounts a LEFT JOIN users u ON u.id = a.user_id
+     WHERE a.iban = $1 AND a.partner_id = $2 AND a.owner_type <> 'house'`,
     [input.iban, partnerId],
   );
   if (!account) throw new ApiError('P613');
   if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
   if (account.status !== 'ACTIVE') throw new ApiError('P612');
-  let check: ReturnType<typeof checkName> = 'match';
-  let externalUserId: string | null = null;
-  if (account.user_id) {
-    const [user] = await q.query<UserRow>('SELECT * FROM users WHERE id = $1', [account.user_id]);
-    check = checkName(input.senderName, holderNames(user));
-    externalUserId = user.external_user_id;
+  const check = account.user_id ? checkName(input.senderName, holderNames({ profile: account.owner_profile ?? {} })) : 'match';
+  const deposit: SepaDepositRow = {
+    id: newId(), partner_id: partnerId, user_id: account.user_id, account_id: account.id, iban: input.iban,
+    amount: input.amount, sender_name: input.senderName ?? null, sender_iban: input.senderIban ?? null,
+    reference: input.reference ?? null, status: check === 'match' ? 'APPROVED' : 'PENDING',
+    reason: check === 'match' ? null : 'SENDER_NAME_MISMATCH', created_at: now,
+  };
+  const externalUserId = account.owner_external_user_id;
+  if (check === 'match') {
+    await credit(db, deposit, externalUserId, now, (postingId) => ({
+      name: 'sepa_deposit_row',
+      text: `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference,
+                                        status, reason, created_at, posting_id, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'APPROVED', NULL, $10, $11, $10)`,
+      values: [deposit.id, partnerId, deposit.user_id, deposit.account_id, deposit.iban, deposit.amount, deposit.sender_name,
+        deposit.sender_iban, deposit.reference, now, postingId],
+    }));
+    return deposit;
   }
-  const [deposit] = await q.query<SepaDepositRow>(
-    `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference, status, reason, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'PENDING', $10, $11) RETURNING *`,
-    [newId(), partnerId, account.user_id, account.id, input.iban, input.amount, input.senderName ?? null,
-      input.senderIban ?? null, input.reference ?? null, check === 'match' ? null : 'SENDER_NAME_MISMATCH', now],
-  );
-  if (check === 'match') return approve(q, deposit, now, externalUserId);
-  await emitDepositEvent(q, deposit, externalUserId);
-  await enqueueJob(q, {
-    kind: REVIEW_JOB, partnerId,
-    runAt: new Date(now.getTime() + railSettings().sepaReviewSeconds * 1000),
-    payload: { depositId: deposit.id, decision: check === 'partial' ? 'APPROVED' : 'REJECTED' },
+  return db.tx(async (q) => {
+    await q.query(
+      `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference, status, reason, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'PENDING', $10, $11)`,
+      [deposit.id, partnerId, deposit.user_id, deposit.account_id, deposit.iban, deposit.amount, deposit.sender_name,
+        deposit.sender_iban, deposit.reference, deposit.reason, now],
+    );
+    await emitEvent(q, partnerId, 'sepa_deposit.status', depositEvent(deposit, externalUserId));
+    await enqueueJob(q, {
+      kind: REVIEW_JOB, partnerId,
+      runAt: new Date(now.getTime() + railSettings().sepaReviewSeconds * 1000),
+      payload: { depositId: deposit.id, decision: check === 'partial' ? 'APPROVED' : 'REJECTED' },
+    });
+    return deposit;
   });
-  return deposit;
 }
 
-async function approve(q: Queryable, deposit: SepaDepositRow, now: Date, externalUserId?: string | null): Promise<SepaDepositRow> {
-  const postingId = await post(q, {
-    partnerId: deposit.partner_id, kind: 'sepa_deposit', refId: deposit.id,
+/**
+ * Credits an approved deposit in one statement: the posting, the deposit row (`depositRow`, given
+ * the posting's id), the sender's IBAN whitelisted for this owner (it passed the first-party check)
+ * and the event.
+ */
+async function credit(
+  q: Queryable,
+  deposit: SepaDepositRow,
+  externalUserId: string | null,
+  now: Date,
+  depositRow: (postingId: string) => SqlPart,
+): Promise<void> {
+  const postingId = newId();
+  const approved: SepaDepositRow = { ...deposit, status: 'APPROVED' };
+  const contact: SqlPart[] = deposit.sender_iban
+    ? [{
+        name: 'sepa_contact',
+        text: `INSERT INTO sepa_contacts (id, partner_id, user_id, iban, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT DO NOTHING`,
+        values: [newId(), deposit.partner_id, deposit.user_id, deposit.sender_iban, deposit.sender_name, now],
+      }]
+    : [];
+  await post(q, {
+    id: postingId, partnerId: deposit.partner_id, kind: 'sepa_deposit', refId: deposit.id,
     description: deposit.sender_name ? `SEPA from ${deposit.sender_name}` : 'SEPA deposit',
     lines: [
       { account: { house: 'sepa' }, currency: 'eur', amount: -deposit.amount },
       { account: { accountId: deposit.account_id }, currency: 'eur', amount: deposit.amount },
     ],
-  });
-  const [row] = await q.query<SepaDepositRow>(
-    `UPDATE sepa_deposits SET status = 'APPROVED', posting_id = $2, decided_at = $3 WHERE id = $1 RETURNING *`,
-    [deposit.id, postingId, now],
-  );
-  // The sender passed the first-party check: whitelist its IBAN for this owner.
-  if (row.sender_iban) {
-    await q.query(
-      `INSERT INTO sepa_contacts (id, partner_id, user_id, iban, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT DO NOTHING`,
-      [newId(), row.partner_id, row.user_id, row.sender_iban, row.sender_name, now],
-    );
-  }
-  await emitDepositEvent(q, row, externalUserId);
-  return row;
+  }, [
+    depositRow(postingId),
+    ...contact,
+    ...eventParts(deposit.partner_id, 'sepa_deposit.status', depositEvent(approved, externalUserId)).parts,
+  ]);
 }
 
 registerJob(REVIEW_JOB, async (job, { q, now }) => {
-  const [deposit] = await q.query<SepaDepositRow>(
-    `SELECT * FROM sepa_deposits WHERE id = $1 FOR UPDATE`,
+  const [deposit] = await q.query<SepaDepositRow & { account_status: string; owner_external_user_id: string | null }>(
+    `SELECT d.*, a.status AS account_status, u.external_user_id AS owner_external_user_id
+     FROM sepa_deposits d JOIN accounts a ON a.id = d.account_id LEFT JOIN users u ON u.id = d.user_id
+     WHERE d.id = $1 FOR UPDATE OF d`,
     [job.payload.depositId],
   );
   if (!deposit || deposit.status !== 'PENDING') return; // already decided: nothing twice
-  const [account] = await q.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [deposit.account_id]);
+  const { account_status: accountStatus, owner_external_user_id: externalUserId, ...row } = deposit;
   // A user deleted during the review cannot be credited: the payment is returned instead.
-  if (job.payload.decision === 'APPROVED' && account.status !== BALANCE_CLOSED) {
-    await approve(q, deposit, now);
+  if (job.payload.decision === 'APPROVED' && accountStatus !== BALANCE_CLOSED) {
+    await credit(q, row, externalUserId, now, (postingId) => ({
+      name: 'sepa_deposit_row',
+      text: `UPDATE sepa_deposits SET status = 'APPROVED', posting_id = $2, decided_at = $3 WHERE id = $1`,
+      values: [row.id, postingId, now],
+    }));
     return;
   }
   // Rejected: returned to the sending bank. The money never entered the ledger.
-  const [row] = await q.query<SepaDepositRow>(
-    `UPDATE sepa_deposits SET status = 'REJECTED', decided_at = $2 WHERE id = $1 RETURNING *`,
-    [deposit.id, now],
-  );
-  await emitDepositEvent(q, row);
+  await q.query(`UPDATE sepa_deposits SET status = 'REJECTED', decided_at = $2 WHERE id = $1`, [row.id, now]);
+  await emitEvent(q, row.partner_id, 'sepa_deposit.status', depositEvent({ ...row, status: 'REJECTED' }, externalUserId));
 });
 
-/** `externalUserId` when the caller has it already (undefined: read it). */
-async function emitDepositEvent(q: Queryable, deposit: SepaDepositRow, externalUserId?: string | null): Promise<void> {
-  const [owner] = externalUserId !== undefined
-    ? [{ external_user_id: externalUserId }]
-    : deposit.user_id
-      ? await q.query<{ external_user_id: string }>('SELECT external_user_id FROM users WHERE id = $1', [deposit.user_id])
-      : [];
-  await emitEvent(q, deposit.partner_id, 'sepa_deposit.status', {
+/** The `sepa_deposit.status` event's body. */
+function depositEvent(deposit: SepaDepositRow, externalUserId: string | null): Record<string, unknown> {
+  return {
     id: deposit.id,
-    externalUserId: owner?.external_user_id ?? null,
+    externalUserId,
     amount: formatAmount(deposit.amount, 2),
     currency: 'eur',
     status: deposit.status,
@@ -135,7 +165,7 @@ async function emitDepositEvent(q: Queryable, deposit: SepaDepositRow, externalU
     senderIban: deposit.sender_iban,
     reference: deposit.reference,
     createdAt: deposit.created_at.toISOString(),
-  });
+  };
 }
 
 export interface ContactRow {
