@@ -29,6 +29,12 @@ export interface PostingInput {
   refId?: string;
   description?: string;
   lines: Line[];
+  /**
+   * Checks made by the posting's own statement before it touches a balance: a part yielding one
+   * row whose `verdict` is 0, or failing with an error of its own (which then comes before any
+   * error of the ledger's).
+   */
+  guard?: SqlPart;
 }
 
 interface ResolvedLine {
@@ -84,7 +90,9 @@ export async function post(q: Queryable, input: PostingInput, alongside: SqlPart
 
 async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLine[], alongside: SqlPart[] = []): Promise<string> {
   const postingId = input.id ?? newId();
+  const guarded = input.guard ? ` AND (SELECT verdict FROM ${input.guard.name}) = 0` : '';
   const statement = composeStatement([
+    ...(input.guard ? [input.guard] : []),
     ...alongside,
     {
       // Each array goes through a scalar sub-select: the planner then cannot see its length, so
@@ -101,7 +109,7 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
     },
     {
       name: 'ledger_locked', // row locks in id order, whatever join the planner picks for the update
-      text: 'SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM ledger_lines) ORDER BY a.id FOR UPDATE',
+      text: `SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM ledger_lines)${guarded} ORDER BY a.id FOR UPDATE`,
       values: [],
     },
     { name: 'ledger_found', text: 'SELECT count(*)::int AS e FROM ledger_locked', values: [] },

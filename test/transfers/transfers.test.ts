@@ -106,6 +106,40 @@ describe('internal transfers', () => {
     expectError(await p.call('GET', '/v1/transfer/details/42'), 404, 'P625');
   });
 
+  it("checks a remembered user's status in the write itself: suspended, unsuspended, deleted", async () => {
+    const p = await t.createPartner('Remembered users');
+    await createUser(p, 'rita');
+    await createUser(p, 'sam');
+    await fund(p, 'eur', '20.00');
+    // First transfers: the sides are read and checked, then their ids are remembered.
+    await transfer(p, { destinationExternalUserId: 'rita', currency: 'eur', amount: '5' });
+    await transfer(p, { sourceExternalUserId: 'rita', destinationExternalUserId: 'sam', currency: 'eur', amount: '1' });
+    const written = async () => (await t.db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM transfers WHERE partner_id = $1) + (SELECT count(*) FROM events WHERE partner_id = $1 AND type = 'transfer.status') AS n`,
+      [p.id],
+    ))[0].n;
+    const before = { partner: await amounts(p), rita: await amounts(p, 'rita'), sam: await amounts(p, 'sam'), written: await written() };
+
+    expect((await p.call('PATCH', '/v1/user/suspend/rita')).status).toBe(200);
+    expectError(await p.call('POST', '/v1/transfer', { destinationExternalUserId: 'rita', currency: 'eur', amount: '1' }), 400, 'P455');
+    expectError(await p.call('POST', '/v1/transfer', { sourceExternalUserId: 'rita', destinationExternalUserId: 'sam', currency: 'eur', amount: '1' }), 400, 'P455');
+    // The status comes before the balance: a suspended user short of money is still P455.
+    expectError(await p.call('POST', '/v1/transfer', { sourceExternalUserId: 'rita', currency: 'eur', amount: '1000' }), 400, 'P455');
+    expect({ partner: await amounts(p), rita: await amounts(p, 'rita'), sam: await amounts(p, 'sam'), written: await written() }).toEqual(before);
+
+    expect((await p.call('PATCH', '/v1/user/unsuspend/rita')).status).toBe(200);
+    await transfer(p, { sourceExternalUserId: 'rita', destinationExternalUserId: 'sam', currency: 'eur', amount: '1' });
+    expect((await amounts(p, 'sam')).eur).toBe('2.00');
+
+    // Deleting sam sweeps its 2.00 EUR to the partner; sam can neither receive nor send after.
+    expect((await p.call('DELETE', '/v1/user/sam')).status).toBeLessThan(300);
+    expectError(await p.call('POST', '/v1/transfer', { sourceExternalUserId: 'rita', destinationExternalUserId: 'sam', currency: 'eur', amount: '1' }), 400, 'P610');
+    expectError(await p.call('POST', '/v1/transfer', { sourceExternalUserId: 'sam', currency: 'eur', amount: '1' }), 400, 'P610');
+    expect((await amounts(p, 'rita')).eur).toBe('3.00');
+    expect((await amounts(p)).eur).toBe('17.00');
+    expect((await checkInvariant(t.db)).balanced).toBe(true);
+  });
+
   it('moves money once for a retried request with the same Idempotency-Key', async () => {
     const p = await t.createPartner('Transfer retry');
     await createUser(p, 'dave');

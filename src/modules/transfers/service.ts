@@ -8,6 +8,7 @@ import type { SqlPart } from '../../kernel/sql.js';
 import { findAccount, post } from '../../ledger/index.js';
 import { eventParts } from '../../outbox/events.js';
 import { assertUsable } from '../exchange/accounts.js';
+import { knownBalance, moneyMoverGuard, refusalOf, rememberBalance, type BalanceIds } from '../users/money-movers.js';
 import { requireUserAccounts } from '../users/service.js';
 
 /**
@@ -47,31 +48,22 @@ export function parseTransfer(body: TransferRequest): { currency: Currency; amou
 }
 
 /**
- * One read of both sides (each user with its balance; the partner's balance when a side is the
- * partner), then one statement that writes the transfer, its event and the posting together, so a
- * transfer needs no transaction and holds its balances' row locks only for that statement. A user
- * suspended between the two is still paid, as it would be with the read inside a transaction.
+ * One statement writes the transfer, its event and the posting together, so a transfer needs no
+ * transaction and holds its balances' row locks only for that statement. The balances' ids come
+ * from memory after a side's first transfer (they never change); the statement itself then checks
+ * the statuses (`moneyMoverGuard`). Otherwise one read of both sides checks everything first.
  */
 export async function createTransfer(q: Queryable, partnerId: string, body: TransferRequest, now: Date): Promise<string> {
   const { currency, amount } = parseTransfer(body);
-  const source = body.sourceExternalUserId || undefined;
-  const destination = body.destinationExternalUserId || undefined;
-  const userIds = [source, destination].filter((id): id is string => id !== undefined);
-  const users = await requireUserAccounts(q, partnerId, userIds, currency.code, { moveMoney: true });
-  const partnerAccount = userIds.length < 2 ? await findAccount(q, { partnerId }, currency.code) : undefined;
-  const side = (externalUserId: string | undefined) => {
-    if (!externalUserId) return { userId: null, account: assertUsable(partnerAccount, currency.code) };
-    const { user, account } = users[userIds.indexOf(externalUserId)];
-    return { userId: user.id, account: assertUsable(account, currency.code) };
-  };
-  const from = side(source);
-  const to = side(destination);
+  const source = body.sourceExternalUserId || null;
+  const destination = body.destinationExternalUserId || null;
+  const [from, to] = await balancesOf(q, partnerId, [source, destination], currency.code);
 
   const id = newId();
   const event = eventParts(partnerId, 'transfer.status', {
     id,
-    sourceExternalUserId: source ?? null,
-    destinationExternalUserId: destination ?? null,
+    sourceExternalUserId: source,
+    destinationExternalUserId: destination,
     amount: toNumber(amount, currency.scale),
     currency: currency.code,
     status: 'SUCCESSFUL',
@@ -83,15 +75,39 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
            VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7)`,
     values: [id, partnerId, from.userId, to.userId, currency.code, amount, now],
   };
-  await post(q, {
-    partnerId, kind: 'transfer', refId: id,
-    description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
-    lines: [
-      { account: { accountId: from.account.id }, currency: currency.code, amount: -amount },
-      { account: { accountId: to.account.id }, currency: currency.code, amount },
-    ],
-  }, [transferRow, ...event.parts]);
+  try {
+    await post(q, {
+      partnerId, kind: 'transfer', refId: id,
+      description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
+      lines: [
+        { account: { accountId: from.accountId }, currency: currency.code, amount: -amount },
+        { account: { accountId: to.accountId }, currency: currency.code, amount },
+      ],
+      guard: moneyMoverGuard([from, to]),
+    }, [transferRow, ...event.parts]);
+  } catch (error) {
+    throw refusalOf(error) ?? error;
+  }
   return id;
+}
+
+/**
+ * The balances of the sides (null: the partner), from memory when both are known; else read, with
+ * every check made here (unknown user P412, no such balance P611, ...), and remembered.
+ */
+async function balancesOf(q: Queryable, partnerId: string, owners: (string | null)[], currency: CurrencyCode): Promise<BalanceIds[]> {
+  const known = owners.map((owner) => knownBalance(partnerId, owner, currency));
+  if (known.every((ids) => ids !== undefined)) return known as BalanceIds[];
+  const userIds = owners.filter((owner): owner is string => owner !== null);
+  const users = await requireUserAccounts(q, partnerId, userIds, currency, { moveMoney: true });
+  const partnerAccount = userIds.length < owners.length ? await findAccount(q, { partnerId }, currency) : undefined;
+  return owners.map((owner) => {
+    const ids = owner === null
+      ? { userId: null, accountId: assertUsable(partnerAccount, currency).id }
+      : { userId: users[userIds.indexOf(owner)].user.id, accountId: assertUsable(users[userIds.indexOf(owner)].account, currency).id };
+    rememberBalance(partnerId, owner, currency, ids);
+    return ids;
+  });
 }
 
 export async function getTransfer(q: Queryable, partnerId: string, transferId: string) {

@@ -73,7 +73,7 @@ export async function requireUserAccounts(
   const rows = await q.query<UserRow & Record<`account_${string}`, any>>(
     // One index probe per id: the LIMIT 1 lateral keeps the planner from scanning all the partner's
     // users or all balances in the currency when its statistics are stale.
-    `SELECT r.* FROM unnest($2::text[]) AS wanted(external_user_id)
+    `SELECT r.* FROM unnest((SELECT $2::text[])) AS wanted(external_user_id)
      CROSS JOIN LATERAL (
        SELECT u.*, a.id AS account_id, a.posted AS account_posted, a.pending_debits AS account_pending_debits,
               a.status AS account_status, a.iban AS account_iban, a.created_at AS account_created_at
