@@ -102,9 +102,8 @@ async function balancesOf(q: Queryable, partnerId: string, owners: (string | nul
   const users = await requireUserAccounts(q, partnerId, userIds, currency, { moveMoney: true });
   const partnerAccount = userIds.length < owners.length ? await findAccount(q, { partnerId }, currency) : undefined;
   return owners.map((owner) => {
-    const ids = owner === null
-      ? { userId: null, accountId: assertUsable(partnerAccount, currency).id }
-      : { userId: users[userIds.indexOf(owner)].user.id, accountId: assertUsable(users[userIds.indexOf(owner)].account, currency).id };
+    const found = owner === null ? { user: null, account: partnerAccount } : users[userIds.indexOf(owner)];
+    const ids = { userId: found.user?.id ?? null, accountId: assertUsable(found.account, currency).id };
     rememberBalance(partnerId, owner, currency, ids);
     return ids;
   });
