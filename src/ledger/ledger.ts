@@ -9,7 +9,7 @@ import { randomHouseAccountId, type HouseKind } from './house.js';
  * The ledger: the only code that writes balances. Every change is a posting whose lines sum to
  * zero per currency. A line's amount is signed: positive credits the account, negative debits it.
  * Partner and user accounts can never go below zero available (posted - pending_debits); house
- * accounts can.
+ * accounts can. A CLOSED account (its user was deleted and its money swept) takes no credit (P610).
  */
 
 export type AccountRef = { accountId: string } | { house: HouseKind };
@@ -73,6 +73,7 @@ function resolve(lines: Line[]): ResolvedLine[] {
 
 const INSUFFICIENT = 'ledger: insufficient funds';
 const MISSING = 'ledger: no such account';
+const CLOSED = 'ledger: credit to a closed account';
 
 /**
  * Applies a balanced posting in one statement: every account update (a debit only where the
@@ -108,11 +109,21 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
       ],
     },
     {
-      name: 'ledger_locked', // row locks in id order, whatever join the planner picks for the update
-      text: `SELECT a.id FROM accounts a WHERE a.id IN (SELECT account_id FROM ledger_lines)${guarded} ORDER BY a.id FOR UPDATE`,
+      // Row locks in id order, whatever join the planner picks for the update. A locked row is its
+      // latest version: a balance closed (its user deleted) while this statement waited is seen.
+      name: 'ledger_locked',
+      text: `SELECT a.id, a.status FROM accounts a WHERE a.id IN (SELECT account_id FROM ledger_lines)${guarded}
+             ORDER BY a.id FOR UPDATE`,
       values: [],
     },
-    { name: 'ledger_found', text: 'SELECT count(*)::int AS e FROM ledger_locked', values: [] },
+    {
+      name: 'ledger_found',
+      text: `SELECT count(*)::int AS e,
+                    count(*) FILTER (WHERE status = 'CLOSED'
+                                       AND id IN (SELECT account_id FROM ledger_lines WHERE amount > 0))::int AS closed
+             FROM ledger_locked`,
+      values: [],
+    },
     {
       name: 'ledger_updated',
       text: `UPDATE accounts a SET posted = a.posted + l.amount, pending_debits = a.pending_debits - l.release
@@ -135,7 +146,8 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
              SELECT line_id, $1, account_id, currency, amount FROM ledger_lines`,
       values: [postingId],
     },
-  ], `SELECT CASE WHEN n = $1 THEN n
+  ], `SELECT CASE WHEN closed > 0 THEN ('${CLOSED}: ' || n)::int
+                  WHEN n = $1 THEN n
                   WHEN e < $1 THEN ('${MISSING}: ' || n)::int
                   ELSE ('${INSUFFICIENT}: ' || n)::int END AS applied
       FROM (SELECT count(*)::int AS n FROM ledger_updated) c, ledger_found`, [lines.length]);
@@ -143,6 +155,7 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
     await q.query(statement.text, statement.values);
   } catch (error: any) {
     if (error?.code === '22P02' && String(error.message).includes(INSUFFICIENT)) throw new ApiError('P433');
+    if (error?.code === '22P02' && String(error.message).includes(CLOSED)) throw new ApiError('P610');
     if (error?.code === '22P02' && String(error.message).includes(MISSING)) {
       throw new Error(`ledger: posting to an account that does not exist (${lines.map((l) => l.accountId).join(', ')})`);
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkInvariant } from '../../src/ledger/index.js';
+import { checkInvariant, setAccountStatus } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { balancesOf, deposit, fixture, release, reserve, settle, transfer } from './helpers.js';
 
@@ -28,6 +28,27 @@ describe('ledger under concurrency', () => {
     expect(after.get(userAccount)).toEqual({ posted: 0n, pending: 0n });
     expect(after.get(partnerAccount)!.posted - before.get(partnerAccount)!.posted).toBe(4_000n);
   }, 120_000);
+
+  it('refuses a credit that waited for a balance being closed (user deletion) and moves nothing', async () => {
+    const f = await fixture(t, 1);
+    const [partnerAccount, userAccount] = f.accounts;
+    await deposit(t.db, f.partnerId, partnerAccount, 1_000n);
+    const before = await balancesOf(t.db, [partnerAccount, userAccount]);
+    let closeNow!: () => void;
+    const gate = new Promise<void>((resolve) => (closeNow = resolve));
+    // As a deletion does: the balance is locked (its sweep), then closed, in one transaction.
+    const closing = t.db.tx(async (q) => {
+      await q.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [userAccount]);
+      await gate;
+      await setAccountStatus(q, userAccount, 'CLOSED');
+    });
+    const credit = transfer(t.db, f.partnerId, partnerAccount, userAccount, 100n);
+    closeNow();
+    await closing;
+    await expect(credit).rejects.toMatchObject({ code: 'P610' });
+    expect(await balancesOf(t.db, [partnerAccount, userAccount])).toEqual(before);
+    expect((await checkInvariant(t.db)).balanced).toBe(true);
+  });
 
   it('64 concurrent holds on one account reserve at most what is available', async () => {
     const f = await fixture(t, 1);
