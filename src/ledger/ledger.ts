@@ -79,8 +79,9 @@ const CLOSED = 'ledger: credit to a closed account';
  * Applies a balanced posting in one statement: every account update (a debit only where the
  * available balance covers it), the posting and its lines. The accounts are locked in id order
  * first, so two postings never deadlock on each other, whatever plan the update gets. If any
- * debit is not covered the statement fails as a whole (a deliberate cast error), so nothing of it
- * applies and the transaction is aborted: a caller cannot half-apply a posting by catching P433.
+ * debit is not covered (P433), or a credit reaches a closed account (P610), the statement fails as
+ * a whole (a deliberate cast error), so nothing of it applies and the transaction is aborted: a
+ * caller cannot half-apply a posting by catching the error.
  *
  * `alongside` are writes that must happen exactly when the posting does (the business row and its
  * event): they run inside the same statement, so a caller needs no transaction and one round trip.
