@@ -25,7 +25,7 @@ const BATCH = 100;
 
 async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<void> }> {
   if (process.env.BENCH_PGLITE === '1') return { db: await openPglite(), label: 'PGlite (in memory)', drop: async () => {} };
-  if (process.env.DATABASE_URL) return { db: connectPostgres(process.env.DATABASE_URL, 30), label: 'PostgreSQL', drop: async () => {} };
+  if (process.env.DATABASE_URL) return { db: connectPostgres(process.env.DATABASE_URL, { poolSize: 30 }), label: 'PostgreSQL', drop: async () => {} };
   const name = `centum_bench_webhooks_${Date.now()}`;
   const admin = 'postgres://postgres@127.0.0.1:5432/postgres';
   const run = async (sql: string) => {
@@ -35,7 +35,7 @@ async function openDb(): Promise<{ db: Db; label: string; drop: () => Promise<vo
     await c.end();
   };
   await run(`CREATE DATABASE ${name}`);
-  const db = connectPostgres(`postgres://postgres@127.0.0.1:5432/${name}`, 30);
+  const db = connectPostgres(`postgres://postgres@127.0.0.1:5432/${name}`, { poolSize: 30 });
   return { db, label: 'PostgreSQL 15 (local)', drop: async () => { await db.close().catch(() => {}); await run(`DROP DATABASE IF EXISTS ${name}`); } };
 }
 

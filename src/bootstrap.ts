@@ -6,7 +6,14 @@ import { ensureHouseAccounts } from './ledger/index.js';
 
 /** Opens the configured database (PostgreSQL or embedded PGlite) and brings its schema up to date. */
 export async function openAndMigrate(config: Config): Promise<Db> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'pglite'), poolSize: config.dbPoolSize });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: path.join(config.dataDir, 'pglite'),
+    poolSize: config.dbPoolSize,
+    acquireTimeoutMs: config.timeouts.dbAcquireMs,
+    statementTimeoutMs: config.timeouts.dbStatementMs,
+    lockTimeoutMs: config.timeouts.dbLockMs,
+  });
   await migrate(db);
   await ensureHouseAccounts(db);
   return db;

@@ -49,7 +49,7 @@ async function run(argv: string[]): Promise<number> {
       if (!values.id) throw new ConfigError('partner rotate-key needs --id');
       console.log(JSON.stringify(await rotateApiKey(db, values.id), null, 2));
     } else if (command === 'worker') {
-      const worker = startWorker(db, { pollMs: config.workerPollMs, concurrency: 4, onError: (e) => console.error('worker error', e) });
+      const worker = startWorker(db, { pollMs: config.workerPollMs, concurrency: 4, retention: config.retention, onError: (e) => console.error('worker error', e) });
       console.log('Centum worker running; Ctrl-C stops it.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -18,6 +18,10 @@ export interface Config {
   workerPollMs: number;
   bodyLimit: number;
   dbPoolSize: number;
+  /** Bounds (ms): pool wait, one statement, one lock wait; an HTTP request's arrival, an idle socket. */
+  timeouts: { dbAcquireMs: number; dbStatementMs: number; dbLockMs: number; requestMs: number; connectionMs: number };
+  /** How long finished work is kept (hours): idempotency keys, finished jobs, delivered webhooks. */
+  retention: { idempotencyHours: number; jobsHours: number; webhooksHours: number };
   /** How long a verified API key is remembered (ms); 0 reads the partners table at every request. */
   authCacheMs: number;
   redisUrl?: string;
@@ -89,6 +93,18 @@ export function loadConfig(env: Env = process.env): Config {
     workerPollMs: int(env, 'CENTUM_WORKER_POLL_MS', 250, 10, 60_000),
     bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 50 * 1_048_576),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    timeouts: {
+      dbAcquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+      dbStatementMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      dbLockMs: int(env, 'DB_LOCK_TIMEOUT_MS', 5000, 10, 600_000),
+      requestMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      connectionMs: int(env, 'CONNECTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    },
+    retention: {
+      idempotencyHours: int(env, 'IDEMPOTENCY_RETENTION_HOURS', 24, 24, 24 * 365),
+      jobsHours: int(env, 'JOB_RETENTION_HOURS', 24 * 7, 1, 24 * 3650),
+      webhooksHours: int(env, 'WEBHOOK_RETENTION_HOURS', 24 * 30, 1, 24 * 3650),
+    },
     authCacheMs: int(env, 'AUTH_CACHE_MS', 1000, 0, 60_000),
     redisUrl: env.REDIS_URL || undefined,
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),

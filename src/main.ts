@@ -21,7 +21,7 @@ async function main() {
   if (config.adminTokenGenerated) banner.push(`Operator token for this run (set CENTUM_ADMIN_TOKEN to fix it): ${config.adminToken}`);
 
   const worker = config.runWorker
-    ? startWorker(db, { pollMs: config.workerPollMs, onError: (err) => app.log.error({ err }, 'worker error') })
+    ? startWorker(db, { pollMs: config.workerPollMs, retention: config.retention, onError: (err) => app.log.error({ err }, 'worker error') })
     : undefined;
 
   const address = await app.listen({ port: config.port, host: config.host });

@@ -6,7 +6,8 @@ import type { AppContext } from './context.js';
 import { registerErrorHandling } from './kernel/http/errors.js';
 import { PartnerKeyCache, registerPartnerAuth } from './kernel/http/auth.js';
 import { registerIdempotency } from './kernel/http/idempotency.js';
-import { registerMetrics } from './kernel/http/metrics.js';
+import { createMetricsRegistry, registerMetrics } from './kernel/http/metrics.js';
+import { ApiError } from './kernel/errors.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { platformRoutes } from './modules/platform/routes.js';
@@ -30,22 +31,36 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
       redact: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers["idempotency-key"]'],
     },
     bodyLimit: config.bodyLimit,
+    // Slow clients: the whole request must arrive within requestMs, an idle socket is closed after
+    // connectionMs. Node checks these bounds every connectionsCheckingInterval.
+    requestTimeout: config.timeouts.requestMs,
+    connectionTimeout: config.timeouts.connectionMs,
+    http: {
+      headersTimeout: Math.min(60_000, config.timeouts.requestMs),
+      connectionsCheckingInterval: Math.min(1000, config.timeouts.requestMs),
+    },
     trustProxy: config.trustProxy, // client IP for the per-IP rate limit behind a load balancer
     genReqId: () => crypto.randomUUID(),
     // Requests Node's HTTP parser refuses (oversized headers, broken framing) also get a P100 body.
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return socket.destroy();
-      const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify({ errorCode: 'P403', errorMessage: tooLarge ? 'Request headers are too large' : 'Malformed HTTP request' });
-      socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const [status, body] = code === 'HPE_HEADER_OVERFLOW'
+        ? ['431 Request Header Fields Too Large', { errorCode: 'P403', errorMessage: 'Request headers are too large' }]
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', new ApiError('P609').toBody()]
+          : ['400 Bad Request', { errorCode: 'P403', errorMessage: 'Malformed HTTP request' }];
+      const text = JSON.stringify(body);
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `Connection: close\r\n\r\n${text}`);
     },
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs) };
   app.decorate('ctx', ctx);
-  registerErrorHandling(app);
+  const metrics = createMetricsRegistry();
+  registerErrorHandling(app, metrics);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
   app.removeContentTypeParser('text/plain');
   await registerRateLimit(app, config);
@@ -69,7 +84,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerMetrics(app);
+  registerMetrics(app, metrics);
   await app.register(platformRoutes);
   await app.register(adminRoutes);
   for (const plugin of publicModules) await app.register(plugin);

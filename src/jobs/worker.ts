@@ -1,5 +1,9 @@
 import type { Db } from '../kernel/db.js';
 import { onJobError, runOneJob } from './queue.js';
+import { purgeExpired, type Retention } from './retention.js';
+
+/** How often a worker deletes finished work past its retention (several workers may: deletes are idempotent). */
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 export interface Worker {
   stop(): Promise<void>;
@@ -11,7 +15,7 @@ export interface Worker {
  */
 export function startWorker(
   db: Db,
-  opts: { pollMs: number; concurrency?: number; maxInFlight?: number; onError?: (e: unknown) => void },
+  opts: { pollMs: number; concurrency?: number; maxInFlight?: number; retention?: Retention; onError?: (e: unknown) => void },
 ): Worker {
   let stopped = false;
   // A failing job is retried with backoff (its error kept in jobs.last_error); also report it.
@@ -49,9 +53,17 @@ export function startWorker(
     }
   };
   const loops = Array.from({ length: opts.concurrency ?? 2 }, loop);
+  const retention = opts.retention;
+  const sweep = () => void purgeExpired(db, retention!).catch((error) => opts.onError?.(error));
+  const sweeper = retention ? setInterval(sweep, RETENTION_SWEEP_MS) : undefined;
+  const firstSweep = retention ? setTimeout(sweep, 10_000) : undefined;
+  sweeper?.unref();
+  firstSweep?.unref();
   return {
     async stop() {
       stopped = true;
+      clearInterval(sweeper);
+      clearTimeout(firstSweep);
       for (const wake of [...sleepers]) wake();
       await Promise.allSettled(loops);
       await Promise.allSettled([...inFlight]);

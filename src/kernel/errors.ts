@@ -31,7 +31,7 @@ export const ERRORS = {
   P460: { name: 'poa-verification-not-found', status: 404, message: 'POA verification not found' },
   P461: { name: 'user-not-extended', status: 400, message: 'User not extended' },
   P500: { name: 'unknown-exception', status: 400, message: 'Unknown exception' },
-  P501: { name: 'service-temporarily-unavailable', status: 400, message: 'Service temporarily unavailable' },
+  P501: { name: 'service-temporarily-unavailable', status: 503, message: 'Service temporarily unavailable' },
 
   // Centum: platform (P600-P609)
   P600: { name: 'route-not-found', status: 404, message: 'No such endpoint' },
@@ -43,6 +43,7 @@ export const ERRORS = {
   P606: { name: 'sandbox-disabled', status: 404, message: 'Sandbox endpoints are disabled on this server' },
   P607: { name: 'admin-unauthorized', status: 401, message: 'Missing or wrong operator token' },
   P608: { name: 'not-found', status: 404, message: 'Not found' },
+  P609: { name: 'request-timeout', status: 408, message: 'The request did not arrive in time' },
   // Centum: ledger, balances, users (P610-P619)
   P610: { name: 'user-deleted', status: 400, message: 'User was deleted' },
   P611: { name: 'balance-not-found', status: 404, message: 'Balance not found' },

@@ -86,7 +86,7 @@ describe('crash safety', () => {
     expect(health.body.ledger.balanced).toBe(true);
     await kill(b, 'SIGTERM');
 
-    const db: Db = PG ? connectPostgres(PG, 2) : await openPglite(path.join(dataDir!, 'pglite'));
+    const db: Db = PG ? connectPostgres(PG, { poolSize: 2 }) : await openPglite(path.join(dataDir!, 'pglite'));
     try {
       const ids = [...transfers, ...withdrawals];
       for (const { id, fails } of ids) {

@@ -7,7 +7,7 @@ describe.skipIf(!process.env.DATABASE_URL)('prepared statements on PostgreSQL (s
   const table = `prepared_${process.pid}_${Date.now()}`;
 
   beforeAll(async () => {
-    db = connectPostgres(process.env.DATABASE_URL!, 2);
+    db = connectPostgres(process.env.DATABASE_URL!, { poolSize: 2 });
     await db.exec(`CREATE TABLE ${table} (id int PRIMARY KEY); INSERT INTO ${table} VALUES (1)`);
   });
   afterAll(async () => {

@@ -15,7 +15,7 @@ afterAll(() => t.close());
 
 describe('platform endpoints', () => {
   it('reports health, with the ledger invariant on request', async () => {
-    expect((await request(`${t.url}/health`, 'GET')).body).toEqual({ status: 'ok', database: 'ok' });
+    expect((await request(`${t.url}/health`, 'GET')).body).toMatchObject({ status: 'ok', database: 'ok' });
     const withLedger = await request(`${t.url}/health?ledger=true`, 'GET');
     expect(withLedger.body.ledger.balanced).toBe(true);
   });

@@ -25,7 +25,7 @@ describe('first start on the embedded database', () => {
     expect(key, first.output()).toMatch(/^ck_/);
     expect(first.output()).toMatch(/Operator token for this run/);
     const health = await request(`${first.url}/health`, 'GET');
-    expect(health.body).toEqual({ status: 'ok', database: 'ok' });
+    expect(health.body).toMatchObject({ status: 'ok', database: 'ok' });
     const balances = await request(`${first.url}/v1/partner/balances`, 'GET', undefined, { 'x-api-key': key! });
     expect(balances.status).toBe(200);
     expect(balances.body.fiatBalances[0].iban).toMatch(/^LT/);

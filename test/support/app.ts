@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
-import { connectPostgres, openPglite, type Db } from '../../src/kernel/db.js';
+import { connectPostgres, openPglite, type Db, type FaultInjector } from '../../src/kernel/db.js';
 import { migrate } from '../../src/kernel/migrate.js';
 import { ensureHouseAccounts } from '../../src/ledger/index.js';
 import { buildApp } from '../../src/server.js';
@@ -38,8 +38,17 @@ export interface ApiResponse {
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/**
+ * CENTUM_TEST_IDEMPOTENCY=1 sends a fresh Idempotency-Key with every POST that has none, so the
+ * whole suite can be run with every request inside its idempotency transaction.
+ */
+const KEY_EVERY_POST = process.env.CENTUM_TEST_IDEMPOTENCY === '1';
+
 export async function request(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
   const init: RequestInit = { method, headers: { ...headers } };
+  if (KEY_EVERY_POST && method === 'POST' && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+    (init.headers as Record<string, string>)['idempotency-key'] = crypto.randomUUID();
+  }
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
@@ -56,6 +65,8 @@ export async function request(url: string, method: string, body?: unknown, heade
 export interface TestAppOptions {
   /** Wraps the database handle the app uses (fault injection at the driver boundary). */
   wrapDb?: (db: Db) => Db;
+  /** Fails statements as the database would (serialization failures, deadlocks, lost connections). */
+  faults?: FaultInjector;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -68,7 +79,12 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     DB_POOL_SIZE: '30',
     ...env,
   });
-  const db = config.databaseUrl ? connectPostgres(config.databaseUrl, config.dbPoolSize) : await openPglite();
+  const db = config.databaseUrl
+    ? connectPostgres(config.databaseUrl, {
+        poolSize: config.dbPoolSize, acquireTimeoutMs: config.timeouts.dbAcquireMs,
+        statementTimeoutMs: config.timeouts.dbStatementMs, lockTimeoutMs: config.timeouts.dbLockMs, faults: options.faults,
+      })
+    : await openPglite(undefined, { faults: options.faults });
   await migrate(db);
   await ensureHouseAccounts(db);
   const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false });

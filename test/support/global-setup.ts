@@ -6,7 +6,7 @@ import { ensureHouseAccounts } from '../../src/ledger/index.js';
 export default async function setup() {
   const url = process.env.DATABASE_URL;
   if (!url) return;
-  const db = connectPostgres(url, 2);
+  const db = connectPostgres(url, { poolSize: 2 });
   await migrate(db);
   await ensureHouseAccounts(db);
   await db.close();

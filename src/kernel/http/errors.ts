@@ -1,5 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+import { isTransientDatabaseError } from '../db.js';
 import { ApiError, validationError } from '../errors.js';
+
+/** Seconds a client should wait before retrying a 503 P501. */
+export const RETRY_AFTER_SECONDS = 1;
 
 function describeValidation(error: FastifyError): string {
   return (error.validation ?? [])
@@ -25,8 +30,18 @@ function hasNul(value: unknown, depth = 0): boolean {
   return false;
 }
 
-/** Maps every failure to P100's error format. Nothing internal ever reaches the body. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * Maps every failure to P100's error format. Nothing internal ever reaches the body. A database
+ * that cannot do the work now (lost connection, a bound hit, a deadlock after retries) is 503 P501
+ * with Retry-After; anything else unexpected is P500, logged with the request id and counted.
+ */
+export function registerErrorHandling(app: FastifyInstance, registry: Registry): void {
+  const unhandled = new Counter({
+    name: 'centum_unhandled_errors_total', help: 'Requests answered P500 (unexpected errors)', registers: [registry],
+  });
+  const unavailable = new Counter({
+    name: 'centum_database_unavailable_total', help: 'Requests answered 503 P501 (database unavailable or a bound hit)', registers: [registry],
+  });
   app.addHook('preValidation', async (request) => {
     if (hasNul(request.params) || hasNul(request.query) || hasNul(request.body)) {
       throw validationError('text must not contain NUL (\\u0000) characters');
@@ -47,10 +62,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       // Malformed JSON, empty JSON body, bad content length...
       apiError = validationError(error.message);
+    } else if (isTransientDatabaseError(error)) {
+      unavailable.inc();
+      request.log.warn({ err: error, reqId: request.id }, 'database unavailable');
+      apiError = new ApiError('P501', `Service temporarily unavailable, retry in ${RETRY_AFTER_SECONDS} s (request id ${request.id})`);
     } else {
+      unhandled.inc();
       request.log.error({ err: error, reqId: request.id }, 'unhandled error');
       apiError = new ApiError('P500', `Unknown exception (request id ${request.id})`);
     }
+    if (apiError.code === 'P501') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     reply.code(apiError.status).type('application/json').send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,55 +1,189 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError, type Transaction } from '../db.js';
 import { ApiError, validationError } from '../errors.js';
 import { sha256 } from '../secrets.js';
+import { RETRY_AFTER_SECONDS } from './errors.js';
 
 /**
- * `Idempotency-Key` on any POST: the first response is stored under (partner, key) with a hash of
- * the request, and replayed for a retry. Another request under the same key is 409 P601; a retry
- * while the first is still running is 409 P602. Server failures (P500) are not stored, so the
- * client may retry them.
+ * `Idempotency-Key` on any POST of the partner API, as Stripe's: the first response is kept under
+ * (partner, key) with a hash of the request and replayed for a retry; another request under the
+ * same key is 409 P601; a retry while the first is still running is 409 P602.
+ *
+ * The key's result is written in the same transaction as the request's effect ('transaction'
+ * mode, every route unless it says otherwise): the handler runs inside a transaction that first
+ * locks the key's row, and its queries go into that transaction (`db.bind`). So after a crash a
+ * key either holds the committed result, or its request committed nothing and a retry runs it.
+ * The row lock is the proof of life: a key whose row is IN_PROGRESS but not locked belongs to a
+ * request that died, and the next retry takes it over.
+ *
+ * Routes whose work cannot sit in one transaction (the sandbox clock runs jobs that call partner
+ * servers) set `config: { idempotency: 'lease' }`: the result is stored after the handler, and a
+ * key left IN_PROGRESS by a crash becomes recoverable when its lease runs out.
+ *
+ * Server failures (5xx, P500) roll the effect back and keep no result, so they may be retried.
  */
+export type IdempotencyMode = 'transaction' | 'lease';
+
+/** How long a 'lease' request may run before a retry may take its key over. */
+const LEASE_SECONDS = 60;
+
+interface KeyRow {
+  request_hash: string;
+  status: 'IN_PROGRESS' | 'DONE';
+  response_status: number | null;
+  response_body: string | null;
+  leased: boolean;
+}
+
+interface InFlight {
+  key: string;
+  mode: IdempotencyMode;
+  /** 'transaction' mode: the open transaction holding the key's row lock and the effect. */
+  tx?: Transaction;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    idempotency?: IdempotencyMode;
+  }
+  interface FastifyRequest {
+    idempotency?: InFlight;
+  }
+}
+
+const SELECT_KEY = `SELECT request_hash, status, response_status, response_body, lease_until > now() AS leased
+  FROM idempotency_keys WHERE partner_id = $1 AND key = $2`;
+
 export function registerIdempotency(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request, reply) => {
+  const { db } = app.ctx;
+  app.decorateRequest('idempotency', undefined);
+
+  const replay = (reply: FastifyReply, row: KeyRow) =>
+    reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json').send(row.response_body);
+
+  /** Settles a stored key: P601 for another request, a replay when done. Returns true when it answered. */
+  function answerStored(row: KeyRow | undefined, hash: string, reply: FastifyReply): boolean {
+    if (!row) throw new ApiError('P602'); // expired or taken over a moment ago: the client retries
+    if (row.request_hash !== hash) throw new ApiError('P601');
+    if (row.status !== 'DONE') return false;
+    replay(reply, row);
+    return true;
+  }
+
+  /** 'transaction' mode: lock the key's row in a new transaction; the handler then runs inside it. */
+  async function claimInTransaction(request: FastifyRequest, reply: FastifyReply, key: string, hash: string) {
+    const tx = await db.begin();
+    try {
+      let row: KeyRow | undefined;
+      try {
+        [row] = await tx.query<KeyRow>(`${SELECT_KEY} FOR UPDATE NOWAIT`, [request.partner.id, key]);
+      } catch (error: any) {
+        if (error?.code === '55P03') throw new ApiError('P602'); // its request holds the lock: still running
+        throw error;
+      }
+      if (answerStored(row, hash, reply)) {
+        await tx.rollback();
+        return undefined;
+      }
+      // Business errors (4xx) undo the handler's writes back to here and keep the answer.
+      await tx.query('SAVEPOINT centum_request');
+      return tx;
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    }
+  }
+
+  /** 'lease' mode: a fresh key, or one whose request died (its lease ran out), is ours to run. */
+  async function claimLease(request: FastifyRequest, reply: FastifyReply, key: string, hash: string): Promise<boolean> {
+    const [row] = await db.query<KeyRow>(SELECT_KEY, [request.partner.id, key]);
+    if (answerStored(row, hash, reply)) return false;
+    if (row!.leased) throw new ApiError('P602');
+    const taken = await db.query(
+      `UPDATE idempotency_keys SET lease_until = now() + $3 * interval '1 second'
+       WHERE partner_id = $1 AND key = $2 AND status = 'IN_PROGRESS' AND (lease_until IS NULL OR lease_until <= now())
+       RETURNING key`,
+      [request.partner.id, key, LEASE_SECONDS],
+    );
+    if (!taken.length) throw new ApiError('P602');
+    return true;
+  }
+
+  app.addHook('preHandler', (request, reply, done) => {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined) return;
+    if (request.method !== 'POST' || key === undefined) return done();
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
-      throw validationError('Idempotency-Key must be 1 to 255 characters');
+      return done(validationError('Idempotency-Key must be 1 to 255 characters'));
     }
+    const mode = request.routeOptions.config.idempotency ?? 'transaction';
     const hash = sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
-    const db = app.ctx.db;
-    const inserted = await db.query(
-      `INSERT INTO idempotency_keys (partner_id, key, request_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (partner_id, key) DO NOTHING RETURNING key`,
-      [request.partner.id, key, hash],
-    );
-    if (inserted.length) {
-      (request as any).idempotencyKey = key;
-      return;
-    }
-    const [stored] = await db.query<{ request_hash: string; status: string; response_status: number; response_body: string }>(
-      'SELECT request_hash, status, response_status, response_body FROM idempotency_keys WHERE partner_id = $1 AND key = $2',
-      [request.partner.id, key],
-    );
-    if (!stored) throw new ApiError('P602'); // removed by a failing first request a moment ago
-    if (stored.request_hash !== hash) throw new ApiError('P601');
-    if (stored.status !== 'DONE') throw new ApiError('P602');
-    reply.code(stored.response_status).header('idempotent-replayed', 'true').type('application/json');
-    return reply.send(stored.response_body);
+    (async () => {
+      const [created] = await db.query(
+        `INSERT INTO idempotency_keys (partner_id, key, request_hash, lease_until)
+         VALUES ($1, $2, $3, CASE WHEN $4 THEN now() + $5 * interval '1 second' END)
+         ON CONFLICT (partner_id, key) DO NOTHING RETURNING key`,
+        [request.partner.id, key, hash, mode === 'lease', LEASE_SECONDS],
+      );
+      if (mode === 'lease') {
+        if (created || (await claimLease(request, reply, key, hash))) {
+          request.idempotency = { key, mode };
+          done();
+        }
+        return;
+      }
+      const tx = await claimInTransaction(request, reply, key, hash);
+      if (!tx) return; // replayed
+      request.idempotency = { key, mode, tx };
+      db.bind(tx, done); // the rest of the request (handler included) queries inside tx
+    })().catch((error) => done(error));
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const key: string | undefined = (request as any).idempotencyKey;
-    if (!key) return payload;
-    const failed = reply.statusCode >= 500 || (typeof payload === 'string' && payload.includes('"errorCode":"P500"'));
-    if (failed) {
-      await app.ctx.db.query('DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2', [request.partner.id, key]);
-    } else {
-      await app.ctx.db.query(
-        `UPDATE idempotency_keys SET status = 'DONE', response_status = $3, response_body = $4
-         WHERE partner_id = $1 AND key = $2`,
-        [request.partner.id, key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload)],
-      );
+    const inFlight = request.idempotency;
+    if (!inFlight) return payload;
+    request.idempotency = undefined;
+    const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    // P500 answers HTTP 400 (as P100 does), so the body tells a server failure too.
+    const failed = reply.statusCode >= 500 || body.includes('"errorCode":"P500"');
+    const store = [request.partner.id, inFlight.key, reply.statusCode, body];
+    const STORE = `UPDATE idempotency_keys SET status = 'DONE', response_status = $3, response_body = $4, lease_until = NULL
+                   WHERE partner_id = $1 AND key = $2`;
+    if (inFlight.mode === 'lease') {
+      if (failed) {
+        await db.query('UPDATE idempotency_keys SET lease_until = NULL WHERE partner_id = $1 AND key = $2', store.slice(0, 2));
+      } else {
+        await db.query(STORE, store);
+      }
+      return payload;
     }
-    return payload;
+    const tx = inFlight.tx!;
+    if (failed) {
+      await tx.rollback(); // nothing applied; the key stays IN_PROGRESS and unlocked: a retry runs it
+      return payload;
+    }
+    try {
+      if (reply.statusCode >= 400) await tx.query('ROLLBACK TO SAVEPOINT centum_request');
+      await tx.query(STORE, store);
+      await tx.commit();
+      return payload;
+    } catch (error) {
+      await tx.rollback();
+      // The answer was not kept (and, unless the commit's outcome is unknown, nothing was applied).
+      // A retry with the same key replays the result if it did commit, or runs the request.
+      request.log.warn({ err: error, reqId: request.id }, 'idempotent request could not be committed');
+      const unknown = error instanceof DatabaseUnavailableError && error.outcomeUnknown;
+      const apiError = new ApiError('P501', `Service temporarily unavailable${unknown ? '; the request may have been applied' : ''}: `
+        + `retry with the same Idempotency-Key in ${RETRY_AFTER_SECONDS} s (request id ${request.id})`);
+      reply.code(apiError.status).header('retry-after', String(RETRY_AFTER_SECONDS)).type('application/json');
+      return JSON.stringify(apiError.toBody());
+    }
+  });
+
+  // A request that ended without sending (its socket closed, serialization failed) leaves no
+  // transaction open.
+  app.addHook('onResponse', async (request) => {
+    const inFlight = request.idempotency;
+    request.idempotency = undefined;
+    await inFlight?.tx?.rollback();
   });
 }

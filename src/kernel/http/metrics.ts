@@ -1,10 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Prometheus metrics at GET /metrics: request counts and latencies by route. */
-export function registerMetrics(app: FastifyInstance): void {
+/** The registry behind /metrics; other plumbing (error counts) registers its metrics here. */
+export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Prometheus metrics at GET /metrics: request counts and latencies by route. */
+export function registerMetrics(app: FastifyInstance, registry: Registry): void {
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] });
   const latency = new Histogram({

@@ -10,6 +10,8 @@ import { partnerErrors } from '../../kernel/schemas.js';
 export const sandboxClockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
   app.post('/v1/sandbox/clock/advance', {
+    // It runs jobs that call partner servers: no one transaction can hold it (idempotency.ts).
+    config: { idempotency: 'lease' },
     schema: {
       tags: ['Sandbox'], summary: 'Advance the simulated clock and run what falls due',
       body: Type.Object({ seconds: Type.Integer({ minimum: 0, maximum: 10 * 365 * 86_400 }) }, { additionalProperties: false }),
