@@ -4,7 +4,8 @@ import type { Db } from '../kernel/db.js';
  * Finished work is not kept for ever: idempotency keys, finished jobs and delivered webhooks
  * (SUCCEEDED or SKIPPED, with their attempts) older than their retention are deleted. Ages are
  * measured on each partner's clock (the wall clock unless the sandbox moved it), so a sandbox test
- * sees a key expire by advancing its clock. Failed jobs and failed deliveries stay: someone should
+ * sees a key expire by advancing its clock: keys are stamped with it, a job's age is that of its
+ * due time (run_at, on the partner's clock), a delivery's that of its last change. Failed jobs and failed deliveries stay: someone should
  * look at them. Deleted in batches, so no sweep holds many row locks or runs one long statement.
  */
 export interface Retention {
@@ -31,7 +32,7 @@ const SWEEPS: { name: keyof Retention; statements: string[] }[] = [
     name: 'jobsHours',
     statements: [`DELETE FROM jobs WHERE id IN (
       SELECT j.id FROM jobs j LEFT JOIN partners p ON p.id = j.partner_id
-      WHERE j.status = 'DONE' AND ${olderThan('j.finished_at')} LIMIT ${BATCH})`],
+      WHERE j.status = 'DONE' AND ${olderThan('j.run_at')} LIMIT ${BATCH})`],
   },
   {
     name: 'webhooksHours',

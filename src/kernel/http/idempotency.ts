@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { partnerNow } from '../clock.js';
 import { DatabaseUnavailableError, type Transaction } from '../db.js';
 import { ApiError, validationError } from '../errors.js';
 import { sha256 } from '../secrets.js';
@@ -119,10 +120,11 @@ export function registerIdempotency(app: FastifyInstance): void {
     const hash = sha256(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`);
     (async () => {
       const [created] = await db.query(
-        `INSERT INTO idempotency_keys (partner_id, key, request_hash, lease_until)
-         VALUES ($1, $2, $3, CASE WHEN $4 THEN now() + $5 * interval '1 second' END)
+        // created_at on the partner's clock: keys expire by it (src/jobs/retention.ts).
+        `INSERT INTO idempotency_keys (partner_id, key, request_hash, lease_until, created_at)
+         VALUES ($1, $2, $3, CASE WHEN $4 THEN now() + $5 * interval '1 second' END, $6)
          ON CONFLICT (partner_id, key) DO NOTHING RETURNING key`,
-        [request.partner.id, key, hash, mode === 'lease', LEASE_SECONDS],
+        [request.partner.id, key, hash, mode === 'lease', LEASE_SECONDS, partnerNow(request.partner.clockOffsetMs)],
       );
       if (mode === 'lease') {
         if (created || (await claimLease(request, reply, key, hash))) {
