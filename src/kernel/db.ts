@@ -239,7 +239,8 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
       client.release();
       return result;
     } catch (error) {
-      client.release(isConnectionError(error) ? (error as Error) : undefined);
+      const broken = isConnectionError(error) || error instanceof DatabaseUnavailableError;
+      client.release(broken ? (error as Error) : undefined);
       throw error;
     }
   }
@@ -270,15 +271,17 @@ export function connectPostgres(url: string, options: PostgresOptions = {}): Db 
     query(sql, params) {
       const bound = current();
       if (bound) return bound.query(sql, params);
-      let sent = false;
-      return withRetry(() => {
-        sent = false;
-        return withClient(async (client) => {
-          faults?.beforeStatement?.(sql, 'statement');
-          sent = true;
+      return withRetry(() => withClient(async (client) => {
+        faults?.beforeStatement?.(sql, 'statement');
+        try {
           return (await corkedQuery(client, sql, params)).rows;
-        });
-      }, (error) => !sent || abortedByServer(error) || isReadOnly(sql) || /not queryable/.test(error?.message));
+        } catch (error: any) {
+          const lostWrite = isConnectionError(error) && !abortedByServer(error) && !isReadOnly(sql)
+            && !/not queryable/.test(error?.message); // a dead client sends nothing
+          if (lostWrite) throw new DatabaseUnavailableError('connection lost during a write: it may have been applied', true, { cause: error });
+          throw error;
+        }
+      }), (error) => !(error instanceof DatabaseUnavailableError && error.outcomeUnknown));
     },
     tx(fn) {
       const bound = current();

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import { isTransientDatabaseError } from '../db.js';
+import { DatabaseUnavailableError, isTransientDatabaseError } from '../db.js';
 import { ApiError, validationError } from '../errors.js';
 
 /** Seconds a client should wait before retrying a 503 P501. */
@@ -65,7 +65,9 @@ export function registerErrorHandling(app: FastifyInstance, registry: Registry):
     } else if (isTransientDatabaseError(error)) {
       unavailable.inc();
       request.log.warn({ err: error, reqId: request.id }, 'database unavailable');
-      apiError = new ApiError('P501', `Service temporarily unavailable, retry in ${RETRY_AFTER_SECONDS} s (request id ${request.id})`);
+      const unknown = error instanceof DatabaseUnavailableError && error.outcomeUnknown;
+      apiError = new ApiError('P501', `Service temporarily unavailable${unknown ? '; the request may have been applied' : ''}, `
+        + `retry in ${RETRY_AFTER_SECONDS} s${unknown ? ' with the same Idempotency-Key' : ''} (request id ${request.id})`);
     } else {
       unhandled.inc();
       request.log.error({ err: error, reqId: request.id }, 'unhandled error');
