@@ -5,6 +5,7 @@ import { connectPostgres, openPglite, type Db } from '../../src/kernel/db.js';
 import { migrate } from '../../src/kernel/migrate.js';
 import { ensureHouseAccounts } from '../../src/ledger/index.js';
 import { buildApp } from '../../src/server.js';
+import type { ResolveHost } from '../../src/modules/webhooks/url-guard.js';
 
 /**
  * A real server on a loopback port over a real database: the PostgreSQL of DATABASE_URL when set
@@ -56,6 +57,8 @@ export async function request(url: string, method: string, body?: unknown, heade
 export interface TestAppOptions {
   /** Wraps the database handle the app uses (fault injection at the driver boundary). */
   wrapDb?: (db: Db) => Db;
+  /** Resolves webhook hosts instead of the system's DNS (a rebinding DNS server, say). */
+  resolveHost?: ResolveHost;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -71,7 +74,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   const db = config.databaseUrl ? connectPostgres(config.databaseUrl, config.dbPoolSize) : await openPglite();
   await migrate(db);
   await ensureHouseAccounts(db);
-  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false });
+  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 

@@ -7,7 +7,7 @@ import { deriveWebhookToken } from '../../kernel/secrets.js';
 import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
 import { getSettings } from './settings.js';
 import { deliveryBody, deliveryHeaders, type PayloadFormat } from './signing.js';
-import { assertPublicDestination, joinUrl } from './url-guard.js';
+import { assertPublicDestination, joinUrl, resolveWithDns, type ResolveHost } from './url-guard.js';
 
 /**
  * The delivery engine. Each attempt is a job (`webhook.attempt` {deliveryId, attemptNo}) due in the
@@ -29,25 +29,27 @@ export interface EngineSettings {
   timeoutMs: number;
   retryDelaysSeconds: number[];
   allowPrivate: boolean;
+  resolveHost: ResolveHost;
 }
 
 const settingsByDb = new WeakMap<Db, EngineSettings>();
 let fromEnv: EngineSettings | undefined;
 
-const toEngineSettings = (config: Config): EngineSettings => ({
+const toEngineSettings = (config: Config, resolveHost: ResolveHost): EngineSettings => ({
   secretKey: config.secretKey,
   timeoutMs: config.webhook.timeoutMs,
   retryDelaysSeconds: config.webhook.retryDelaysSeconds,
   allowPrivate: config.webhookAllowPrivate,
+  resolveHost,
 });
 
-/** Ties the engine to an app's settings (several apps may share one process in tests). */
-export function configureWebhookEngine(db: Db, config: Config): void {
-  settingsByDb.set(db, toEngineSettings(config));
+/** Ties the engine to an app's settings and resolver (several apps may share one process in tests). */
+export function configureWebhookEngine(db: Db, config: Config, resolveHost = resolveWithDns): void {
+  settingsByDb.set(db, toEngineSettings(config, resolveHost));
 }
 
 function engineSettings(db: Db): EngineSettings {
-  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig()));
+  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig(), resolveWithDns));
 }
 
 /** A SENDING attempt younger than this may still be in flight; older ones were interrupted. */
@@ -193,7 +195,7 @@ async function send(attempt: ClaimedAttempt, s: EngineSettings): Promise<Outcome
   let error: string | null = null;
   try {
     // Checked again at send time: the name may resolve elsewhere than when the URL was saved.
-    await assertPublicDestination(new URL(attempt.url), s.allowPrivate);
+    await assertPublicDestination(new URL(attempt.url), s.allowPrivate, s.resolveHost);
     const response = await fetch(attempt.url, {
       method: 'POST',
       redirect: 'manual',

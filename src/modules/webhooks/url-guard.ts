@@ -1,3 +1,4 @@
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ApiError, validationError } from '../../kernel/errors.js';
@@ -49,8 +50,13 @@ export function parseWebhookUrl(raw: string): URL {
   return url;
 }
 
+/** A host name's addresses. The app's is injectable (BuildOptions.resolveHost) so tests can play a rebinding DNS server. */
+export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
+
+export const resolveWithDns: ResolveHost = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
 /** Throws P650 when the URL's host is, or resolves to, a private address (and that is not allowed). */
-export async function assertPublicDestination(url: URL, allowPrivate: boolean): Promise<void> {
+export async function assertPublicDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<void> {
   if (allowPrivate) return;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
@@ -58,7 +64,7 @@ export async function assertPublicDestination(url: URL, allowPrivate: boolean): 
     addresses = [host];
   } else {
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      addresses = (await resolveHost(host)).map((a) => a.address);
     } catch {
       throw new ApiError('P650', `Webhook host ${host} does not resolve`);
     }
