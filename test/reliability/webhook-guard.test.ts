@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emitEvent } from '../../src/outbox/events.js';
 import type { ResolveHost } from '../../src/modules/webhooks/url-guard.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { startReceiver, type Receiver } from '../webhooks/receiver.js';
+import { answer, startReceiver, type Receiver } from '../webhooks/receiver.js';
 
 /**
  * Finding 7: IPv6 forms of private IPv4 addresses were accepted as webhook URLs, and the guard's DNS
@@ -45,6 +45,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   receiver.received.length = 0;
+  receiver.respond = answer(200);
   for (const dns of [guardedDns, sandboxDns]) dns.lookups.length = 0;
 });
 
@@ -87,5 +88,52 @@ describe('webhook URLs written as IPv6 forms of private addresses (WEBHOOK_ALLOW
     guardedDns.answers = ['::7f00:1'];
     const res = await p.call('PUT', '/v1/partner/webhook-settings', { url: 'http://partner.test/hooks' });
     expect([res.status, res.body.errorCode]).toEqual([400, 'P650']);
+    expect(res.body.errorMessage).toMatch(/private network/);
+  });
+});
+
+describe('the connection goes to the address the guard checked', () => {
+  it('a name answering a public address to the check cannot send the delivery to loopback (DNS rebinding)', async () => {
+    const p = await t.createPartner();
+    // The name is public when saved and when checked before the attempt, loopback to any later lookup
+    // (the system resolver also answers loopback for localhost, which is what fetch used to ask).
+    guardedDns.answers = [PUBLIC, PUBLIC, '127.0.0.1'];
+    const url = `http://localhost:${new URL(receiver.url).port}/hooks`;
+    expect((await p.call('PUT', '/v1/partner/webhook-settings', { url })).status).toBe(200);
+
+    const attempt = await deliverOne(t, p);
+    expect(receiver.received).toHaveLength(0);
+    expect(guardedDns.lookups).toEqual(['localhost', 'localhost']); // saved, then checked: never resolved again
+    expect(attempt).toMatchObject({ status: 'FAILED', statusCode: null });
+    // The connection to the checked address fails (closed network) or hangs (open one), nothing else.
+    expect(attempt.error).toMatch(new RegExp(`${PUBLIC.replaceAll('.', '\\.')}|timeout`));
+  });
+
+  it('under WEBHOOK_ALLOW_PRIVATE too: one lookup, its answer is where the request lands, Host keeps the name', async () => {
+    const p = await sandbox.createPartner();
+    const port = new URL(receiver.url).port;
+    sandboxDns.answers = ['127.0.0.1', '192.0.2.1']; // a second lookup would send it nowhere
+    expect((await p.call('PUT', '/v1/partner/webhook-settings', { url: `http://partner.test:${port}/hooks` })).status).toBe(200);
+
+    const attempt = await deliverOne(sandbox, p);
+    expect(attempt).toMatchObject({ status: 'SUCCEEDED', statusCode: 200, error: null });
+    expect(sandboxDns.lookups).toEqual(['partner.test']);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0].headers.host).toBe(`partner.test:${port}`);
+    expect(receiver.received[0].path).toBe('/hooks/webhook/user/status');
+  });
+});
+
+describe('the pinned call keeps what fetch did', () => {
+  it('does not follow a redirect (a failure), and reads a large answer only up to its status', async () => {
+    const p = await sandbox.createPartner();
+    await p.call('PUT', '/v1/partner/webhook-settings', { url: `${receiver.url}/hooks` });
+
+    receiver.respond = (_req, res) => res.writeHead(302, { location: '/elsewhere' }).end();
+    expect(await deliverOne(sandbox, p)).toMatchObject({ status: 'FAILED', statusCode: 302, error: 'HTTP 302' });
+    expect(receiver.received.map((r) => r.path)).toEqual(['/hooks/webhook/user/status']);
+
+    receiver.respond = (_req, res) => res.writeHead(200).end('x'.repeat(1024 * 1024));
+    expect(await deliverOne(sandbox, p)).toMatchObject({ status: 'SUCCEEDED', statusCode: 200, error: null });
   });
 });

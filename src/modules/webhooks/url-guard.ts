@@ -55,23 +55,25 @@ export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
 
 export const resolveWithDns: ResolveHost = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
-/** Throws P650 when the URL's host is, or resolves to, a private address (and that is not allowed). */
-export async function assertPublicDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<void> {
-  if (allowPrivate) return;
+/**
+ * Resolves the URL's host once and returns its addresses, each checked: P650 when one is private (and
+ * that is not allowed) or when the host does not resolve. Connect to these and nothing else
+ * (postPinned): resolving the name again could answer differently.
+ */
+export async function resolveDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<LookupAddress[]> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  if (isIP(host)) {
-    addresses = [host];
-  } else {
-    try {
-      addresses = (await resolveHost(host)).map((a) => a.address);
-    } catch {
-      throw new ApiError('P650', `Webhook host ${host} does not resolve`);
-    }
-  }
-  if (!addresses.length || addresses.some(isPrivateAddress)) {
+  const family = isIP(host);
+  const addresses = family ? [{ address: host, family }] : await resolveHost(host).catch((): LookupAddress[] => []);
+  if (!addresses.length) throw new ApiError('P650', `Webhook host ${host} does not resolve`);
+  if (!allowPrivate && addresses.some((a) => isPrivateAddress(a.address))) {
     throw new ApiError('P650', `Webhook URL points at a private network (${host})`);
   }
+  return addresses;
+}
+
+/** The check alone, when a URL is saved (none under WEBHOOK_ALLOW_PRIVATE: a sandbox URL may not resolve yet). */
+export async function assertPublicDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<void> {
+  if (!allowPrivate) await resolveDestination(url, false, resolveHost);
 }
 
 /** base URL + the event's path, without a double slash. */
