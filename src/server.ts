@@ -12,6 +12,7 @@ import { registerRateLimit } from './kernel/http/rate-limit.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { platformRoutes } from './modules/platform/routes.js';
 import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
+import { resolveWithDns, type ResolveHost } from './modules/webhooks/url-guard.js';
 import type { Config } from './config.js';
 import type { Db } from './kernel/db.js';
 import './jobs/handlers.js';
@@ -21,10 +22,12 @@ export interface BuildOptions {
   db: Db;
   /** Pino logger options, or false for none (tests). */
   logger?: boolean | object;
+  /** How webhook destinations are resolved (tests inject a rebinding DNS server); the system's by default. */
+  resolveHost?: ResolveHost;
 }
 
 /** Builds the HTTP app: plugins, error format, modules. No business logic here. */
-export async function buildApp({ config, db, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, resolveHost = resolveWithDns }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -57,7 +60,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs) };
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs), resolveHost };
   app.decorate('ctx', ctx);
   const metrics = createMetricsRegistry();
   registerErrorHandling(app, metrics);

@@ -5,6 +5,7 @@ import { connectPostgres, openPglite, type Db, type FaultInjector } from '../../
 import { migrate } from '../../src/kernel/migrate.js';
 import { ensureHouseAccounts } from '../../src/ledger/index.js';
 import { buildApp } from '../../src/server.js';
+import type { ResolveHost } from '../../src/modules/webhooks/url-guard.js';
 
 /**
  * A real server on a loopback port over a real database: the PostgreSQL of DATABASE_URL when set
@@ -67,6 +68,8 @@ export interface TestAppOptions {
   wrapDb?: (db: Db) => Db;
   /** Fails statements as the database would (serialization failures, deadlocks, lost connections). */
   faults?: FaultInjector;
+  /** Resolves webhook hosts instead of the system's DNS (a rebinding DNS server, say). */
+  resolveHost?: ResolveHost;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -87,7 +90,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     : await openPglite(undefined, { faults: options.faults });
   await migrate(db);
   await ensureHouseAccounts(db);
-  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false });
+  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 

@@ -43,4 +43,21 @@ describe('webhook URLs on private networks (WEBHOOK_ALLOW_PRIVATE=false)', () =>
       expect(isPrivateAddress(a), a).toBe(false);
     }
   });
+
+  it('classifies every IPv6 form of an IPv4 address by what it reaches, in any notation', () => {
+    for (const a of [
+      '::127.0.0.1', '::7f00:1', '::8.8.8.8', // IPv4-compatible (deprecated ::/96), whatever it embeds
+      '::ffff:7f00:1', '0:0:0:0:0:ffff:127.0.0.1', '::ffff:a9fe:a9fe', '::ffff:100.64.0.1', // IPv4-mapped
+      '64:ff9b::7f00:1', '64:ff9b::10.0.0.1', '64:ff9b::169.254.169.254', // NAT64 well-known prefix
+      '64:ff9b:1::a00:1', '::ffff:0:7f00:1', // local-use NAT64, IPv4-translated
+      '2002:7f00:1::1', '2002:808:808::1', // 6to4, whatever it embeds
+      '2001::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+      'fec0::1', '::2', '100::1', '2001:db8::1', '3fff::1', 'ff02::1', '4000::1', 'fe80::1%eth0', '192.88.99.1', '255.255.255.255',
+    ]) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ['::ffff:808:808', '64:ff9b::808:808', '64:ff9b::8.8.8.8', '2001:200::1', '2a00:1450:4001:80b::200e']) {
+      expect(isPrivateAddress(a), a).toBe(false);
+    }
+  });
 });

@@ -7,7 +7,8 @@ import { deriveWebhookToken } from '../../kernel/secrets.js';
 import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
 import { getSettings } from './settings.js';
 import { deliveryBody, deliveryHeaders, type PayloadFormat } from './signing.js';
-import { assertPublicDestination, joinUrl } from './url-guard.js';
+import { postPinned } from './pinned-post.js';
+import { joinUrl, resolveDestination, resolveWithDns, type ResolveHost } from './url-guard.js';
 
 /**
  * The delivery engine. Each attempt is a job (`webhook.attempt` {deliveryId, attemptNo}) due in the
@@ -29,25 +30,27 @@ export interface EngineSettings {
   timeoutMs: number;
   retryDelaysSeconds: number[];
   allowPrivate: boolean;
+  resolveHost: ResolveHost;
 }
 
 const settingsByDb = new WeakMap<Db, EngineSettings>();
 let fromEnv: EngineSettings | undefined;
 
-const toEngineSettings = (config: Config): EngineSettings => ({
+const toEngineSettings = (config: Config, resolveHost: ResolveHost): EngineSettings => ({
   secretKey: config.secretKey,
   timeoutMs: config.webhook.timeoutMs,
   retryDelaysSeconds: config.webhook.retryDelaysSeconds,
   allowPrivate: config.webhookAllowPrivate,
+  resolveHost,
 });
 
-/** Ties the engine to an app's settings (several apps may share one process in tests). */
-export function configureWebhookEngine(db: Db, config: Config): void {
-  settingsByDb.set(db, toEngineSettings(config));
+/** Ties the engine to an app's settings and resolver (several apps may share one process in tests). */
+export function configureWebhookEngine(db: Db, config: Config, resolveHost = resolveWithDns): void {
+  settingsByDb.set(db, toEngineSettings(config, resolveHost));
 }
 
 function engineSettings(db: Db): EngineSettings {
-  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig()));
+  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig(), resolveWithDns));
 }
 
 /** A SENDING attempt younger than this may still be in flight; older ones were interrupted. */
@@ -192,20 +195,15 @@ async function send(attempt: ClaimedAttempt, s: EngineSettings): Promise<Outcome
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    // Checked again at send time: the name may resolve elsewhere than when the URL was saved.
-    await assertPublicDestination(new URL(attempt.url), s.allowPrivate);
-    const response = await fetch(attempt.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(s.timeoutMs),
-      headers: deliveryHeaders({
-        token: attempt.token, body: attempt.body, eventId: attempt.eventId, eventType: attempt.eventType,
-        deliveryId: attempt.deliveryId, attempt: attempt.attemptNo, unixSeconds: Math.floor(Date.now() / 1000),
-      }),
-      body: attempt.body,
+    // Checked again at send time (the name may resolve elsewhere than when the URL was saved), and
+    // the call goes to the addresses checked: one resolution per attempt, also when private is allowed.
+    const url = new URL(attempt.url);
+    const addresses = await resolveDestination(url, s.allowPrivate, s.resolveHost);
+    const headers = deliveryHeaders({
+      token: attempt.token, body: attempt.body, eventId: attempt.eventId, eventType: attempt.eventType,
+      deliveryId: attempt.deliveryId, attempt: attempt.attemptNo, unixSeconds: Math.floor(Date.now() / 1000),
     });
-    statusCode = response.status;
-    await drain(response);
+    statusCode = await postPinned(url, addresses, headers, attempt.body, AbortSignal.timeout(s.timeoutMs));
     if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
   } catch (e) {
     error = describeError(e, s.timeoutMs);
@@ -214,29 +212,13 @@ async function send(attempt: ClaimedAttempt, s: EngineSettings): Promise<Outcome
   return { ok: error === null, statusCode, latencyMs, error };
 }
 
-/** Reads a small answer to the end (keeps the connection reusable); gives up on a large one. */
-async function drain(response: Response, limit = 64 * 1024): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  let read = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.byteLength;
-      if (read > limit) return void (await reader.cancel());
-    }
-  } catch {
-    // the answer's body does not matter, only its status
-  }
-}
-
 function describeError(e: unknown, timeoutMs: number): string {
   if (e instanceof ApiError) return e.message;
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as { name?: string; message?: string; code?: string; errors?: { message: string }[] };
   if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `timeout after ${timeoutMs} ms`;
-  const cause = err?.cause?.code ?? err?.cause?.message;
-  return (cause ? `${err.message}: ${cause}` : String(err?.message ?? e)).slice(0, 500);
+  // Every address refused (Happy Eyeballs): Node's AggregateError has their messages, none of its own.
+  const message = err?.message || err?.errors?.map((x) => x.message).join('; ') || err?.code;
+  return String(message || e).slice(0, 500);
 }
 
 /**

@@ -54,8 +54,8 @@ const settingsView = (s: WebhookSettings) => ({
 
 /** Webhook settings, the delivery log and replay (Centum's own endpoints; P100 arranges URLs at onboarding). */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, config } = app.ctx;
-  configureWebhookEngine(db, config);
+  const { db, config, resolveHost } = app.ctx;
+  configureWebhookEngine(db, config, resolveHost);
 
   app.get('/v1/partner/webhook-settings', {
     schema: { tags: ['Webhooks'], summary: 'Get the webhook settings (Centum)', response: { 200: SettingsView, ...partnerErrors } },
@@ -76,7 +76,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let normalized: string | null = null;
     if (url !== null) {
       const parsed = parseWebhookUrl(url);
-      await assertPublicDestination(parsed, config.webhookAllowPrivate);
+      await assertPublicDestination(parsed, config.webhookAllowPrivate, resolveHost);
       normalized = parsed.toString().replace(/\/+$/, '');
     }
     const saved = await saveSettings(db, request.partner.id, { url: normalized, enabled, payloadFormat }, partnerNow(request.partner.clockOffsetMs));

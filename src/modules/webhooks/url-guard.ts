@@ -1,29 +1,39 @@
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ApiError, validationError } from '../../kernel/errors.js';
 
 /**
- * Webhook URLs must not let a partner make Centum call into its own network (SSRF). Loopback,
- * private, link-local, CGNAT, multicast and reserved ranges are refused unless
+ * Webhook URLs must not let a partner make Centum call into its own network (SSRF). IPv4: loopback,
+ * private, link-local, CGNAT, multicast and reserved ranges are refused. IPv6: only global unicast
+ * (2000::/3) passes, less its blocks that are no destination (Teredo and the rest of 2001::/23, 6to4,
+ * documentation), and the two forms whose packets end at an IPv4 address (IPv4-mapped ::ffff:0:0/96,
+ * NAT64 64:ff9b::/96) are judged by that address; so IPv4-compatible ::a.b.c.d, site-local, the
+ * unspecified address and the like are refused. BlockList parses with Node's own parser, so every
+ * notation of an address (::127.0.0.1, ::ffff:7f00:1) is the same address. All of this is skipped under
  * WEBHOOK_ALLOW_PRIVATE (on by default in the sandbox, so tests can use a loopback receiver).
  */
-const blocked = new BlockList();
+const refused = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
+  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+] as const) {
+  refused.addSubnet(net, prefix, 'ipv4');
+  for (const embedding of ['::ffff:', '64:ff9b::']) refused.addSubnet(embedding + net, 96 + prefix, 'ipv6');
+}
+for (const [net, prefix] of [['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['3fff::', 20]] as const) {
+  refused.addSubnet(net, prefix, 'ipv6');
+}
+const routableV6 = new BlockList();
+for (const [net, prefix] of [['2000::', 3], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) routableV6.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1], 'ipv4');
-  return blocked.check(address, 'ipv6');
+  switch (isIP(address)) {
+    case 4: return refused.check(address, 'ipv4');
+    case 6: return !routableV6.check(address, 'ipv6') || refused.check(address, 'ipv6');
+    default: return true;
+  }
 }
 
 /** Parses a webhook base URL: absolute http(s), no credentials, query or fragment (paths are appended). */
@@ -40,23 +50,30 @@ export function parseWebhookUrl(raw: string): URL {
   return url;
 }
 
-/** Throws P650 when the URL's host is, or resolves to, a private address (and that is not allowed). */
-export async function assertPublicDestination(url: URL, allowPrivate: boolean): Promise<void> {
-  if (allowPrivate) return;
+/** A host name's addresses. The app's is injectable (BuildOptions.resolveHost) so tests can play a rebinding DNS server. */
+export type ResolveHost = (hostname: string) => Promise<LookupAddress[]>;
+
+export const resolveWithDns: ResolveHost = (hostname) => lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * Resolves the URL's host once and returns its addresses, each checked: P650 when one is private (and
+ * that is not allowed) or when the host does not resolve. Connect to these and nothing else
+ * (postPinned): resolving the name again could answer differently.
+ */
+export async function resolveDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<LookupAddress[]> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  if (isIP(host)) {
-    addresses = [host];
-  } else {
-    try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-    } catch {
-      throw new ApiError('P650', `Webhook host ${host} does not resolve`);
-    }
-  }
-  if (!addresses.length || addresses.some(isPrivateAddress)) {
+  const family = isIP(host);
+  const addresses = family ? [{ address: host, family }] : await resolveHost(host).catch((): LookupAddress[] => []);
+  if (!addresses.length) throw new ApiError('P650', `Webhook host ${host} does not resolve`);
+  if (!allowPrivate && addresses.some((a) => isPrivateAddress(a.address))) {
     throw new ApiError('P650', `Webhook URL points at a private network (${host})`);
   }
+  return addresses;
+}
+
+/** The check alone, when a URL is saved (none under WEBHOOK_ALLOW_PRIVATE: a sandbox URL may not resolve yet). */
+export async function assertPublicDestination(url: URL, allowPrivate: boolean, resolveHost: ResolveHost): Promise<void> {
+  if (!allowPrivate) await resolveDestination(url, false, resolveHost);
 }
 
 /** base URL + the event's path, without a double slash. */
