@@ -41,16 +41,18 @@ export const BALANCE_CLOSED = 'CLOSED';
 /**
  * The partner's user with this externalUserId: P412 when unknown (or another partner's),
  * P610 when deleted, and with `moveMoney` P455 when suspended and P459 when KYC was rejected.
- * `forUpdate` locks the row for the rest of the transaction.
+ * `lock` locks the row for the rest of the transaction, FOR NO KEY UPDATE: it serializes the
+ * user's status changes and hold-taking operations, and never blocks the KEY SHARE lock a foreign
+ * key to the user takes (docs/decisions.md, "Lock order").
  */
 export async function requireUser(
   q: Queryable,
   partnerId: string,
   externalUserId: string,
-  opts: { moveMoney?: boolean; forUpdate?: boolean } = {},
+  opts: { moveMoney?: boolean; lock?: boolean } = {},
 ): Promise<UserRow> {
   const [user] = await q.query<UserRow>(
-    `SELECT * FROM users WHERE partner_id = $1 AND external_user_id = $2${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT * FROM users WHERE partner_id = $1 AND external_user_id = $2${opts.lock ? ' FOR NO KEY UPDATE' : ''}`,
     [partnerId, externalUserId],
   );
   if (!user) throw new ApiError('P412');
