@@ -50,6 +50,17 @@ export async function findAccount(q: Queryable, owner: Owner, currency: Currency
   return row;
 }
 
+/**
+ * Locks balances for the rest of the transaction, in id order (the order every posting locks
+ * in), FOR NO KEY UPDATE, and returns them as they are now. For a transaction that changes
+ * several balances in more than one statement (a user's deletion: the sweep, then every balance
+ * closed): it locks them all here first, so it never holds one balance while waiting for another
+ * (docs/decisions.md, "Lock order").
+ */
+export async function lockAccounts(q: Queryable, accountIds: string[]): Promise<AccountRow[]> {
+  return q.query<AccountRow>('SELECT * FROM accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE', [accountIds]);
+}
+
 /** Status and IBAN of a balance (activation of a KYC user's fiat balance). Not an amount. */
 export async function setAccountStatus(q: Queryable, accountId: string, status: string, iban?: string): Promise<void> {
   await q.query('UPDATE accounts SET status = $2, iban = coalesce($3, iban) WHERE id = $1', [accountId, status, iban ?? null]);

@@ -112,9 +112,11 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
     {
       // Row locks in id order, whatever join the planner picks for the update. A locked row is its
       // latest version: a balance closed (its user deleted) while this statement waited is seen.
+      // NO KEY UPDATE, the lock the update itself takes: it never blocks the KEY SHARE lock a
+      // foreign key to the account (holds, posting lines, ...) takes in another transaction.
       name: 'ledger_locked',
       text: `SELECT a.id, a.status FROM accounts a WHERE a.id IN (SELECT account_id FROM ledger_lines)${guarded}
-             ORDER BY a.id FOR UPDATE`,
+             ORDER BY a.id FOR NO KEY UPDATE`,
       values: [],
     },
     {

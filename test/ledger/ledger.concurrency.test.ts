@@ -36,13 +36,21 @@ describe('ledger under concurrency', () => {
     const before = await balancesOf(t.db, [partnerAccount, userAccount]);
     let closeNow!: () => void;
     const gate = new Promise<void>((resolve) => (closeNow = resolve));
+    let lockTaken!: () => void;
+    const locked = new Promise<void>((resolve) => (lockTaken = resolve));
     // As a deletion does: the balance is locked (its sweep), then closed, in one transaction.
     const closing = t.db.tx(async (q) => {
-      await q.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [userAccount]);
+      await q.query('SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [userAccount]);
+      lockTaken();
       await gate;
       await setAccountStatus(q, userAccount, 'CLOSED');
     });
+    // The credit starts once the balance is locked (on a loaded machine it could otherwise commit
+    // before the lock is taken), and is given a moment to reach its wait for it.
+    await locked;
     const credit = transfer(t.db, f.partnerId, partnerAccount, userAccount, 100n);
+    credit.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 50));
     closeNow();
     await closing;
     await expect(credit).rejects.toMatchObject({ code: 'P610' });

@@ -1,12 +1,15 @@
 import pg from 'pg';
 
 /**
- * A PostgreSQL database of a test file's own, next to DATABASE_URL's (undefined without it).
+ * A PostgreSQL database of a test file's own, next to DATABASE_URL's (or `shared`'s; undefined
+ * without either).
  * Tests whose child processes run a job worker need one: a worker runs every due job it can see,
  * so on the shared database it would run other test files' jobs.
  */
-export async function isolatedDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  const shared = process.env.DATABASE_URL;
+export async function isolatedDatabase(
+  prefix: string,
+  shared: string | undefined = process.env.DATABASE_URL,
+): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
   if (!shared) return undefined;
   const name = `${prefix}_${process.pid}_${Date.now()}`;
   const admin = async (sql: string) => {

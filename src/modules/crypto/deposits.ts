@@ -100,7 +100,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
 }
 
 registerJob(CONFIRM_JOB, async (job, { q, now }) => {
-  const [deposit] = await q.query<DepositRow>('SELECT * FROM crypto_deposits WHERE id = $1 FOR UPDATE', [job.payload.depositId]);
+  const [deposit] = await q.query<DepositRow>('SELECT * FROM crypto_deposits WHERE id = $1 FOR NO KEY UPDATE', [job.payload.depositId]);
   if (!deposit || deposit.status !== 'WAITING_FOR_VERIFICATION') return; // moved on already
   const network = networkOf(deposit);
   const confirmations = confirmationsAt(network, deposit.created_at, now);
@@ -177,7 +177,7 @@ export async function updateTravelRule(
   now: Date,
 ): Promise<DepositRow> {
   const [deposit] = await q.query<DepositRow>(
-    'SELECT * FROM crypto_deposits WHERE id = $1 AND partner_id = $2 AND order_id IS NULL FOR UPDATE',
+    'SELECT * FROM crypto_deposits WHERE id = $1 AND partner_id = $2 AND order_id IS NULL FOR NO KEY UPDATE',
     [depositId, partnerId],
   );
   const ownerMatches = deposit && (userId === 'any-user' ? deposit.user_id !== null : deposit.user_id === userId);

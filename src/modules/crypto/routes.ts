@@ -134,7 +134,7 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const input = parseWithdrawal(request.body);
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, forUpdate: true });
+      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
       return createWithdrawal(q, request.partner.id, user, input, now);
     });
     return { withdrawalId: row.id };

@@ -84,7 +84,7 @@ export async function createWithdrawal(
 }
 
 registerJob(CONFIRM_JOB, async (job, { q, now }) => {
-  const [w] = await q.query<WithdrawalRow>('SELECT * FROM crypto_withdrawals WHERE id = $1 FOR UPDATE', [job.payload.withdrawalId]);
+  const [w] = await q.query<WithdrawalRow>('SELECT * FROM crypto_withdrawals WHERE id = $1 FOR NO KEY UPDATE', [job.payload.withdrawalId]);
   if (!w || w.status !== 'PROCESSING') return; // finished already: never twice
   const network = findNetwork(CURRENCIES[w.currency], w.network)!;
   let row: WithdrawalRow;

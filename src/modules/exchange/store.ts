@@ -57,7 +57,7 @@ export async function insertLock(q: Queryable, lock: Omit<LockRow, 'used_at' | '
 
 /** The partner's lock, locked for the rest of the transaction (so two requests cannot both use it). */
 export async function lockForUse(q: Queryable, partnerId: string, lockId: string): Promise<LockRow | undefined> {
-  const [row] = await q.query<LockRow>('SELECT * FROM fx_locks WHERE id = $1 AND partner_id = $2 FOR UPDATE', [lockId, partnerId]);
+  const [row] = await q.query<LockRow>('SELECT * FROM fx_locks WHERE id = $1 AND partner_id = $2 FOR NO KEY UPDATE', [lockId, partnerId]);
   return row;
 }
 

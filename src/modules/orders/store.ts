@@ -56,7 +56,7 @@ export async function findOrder(q: Queryable, partnerId: string, orderId: string
 }
 
 export async function lockOrder(q: Queryable, orderId: string): Promise<OrderRow | undefined> {
-  const [row] = await q.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+  const [row] = await q.query<OrderRow>('SELECT * FROM orders WHERE id = $1 FOR NO KEY UPDATE', [orderId]);
   return row;
 }
 

@@ -27,7 +27,7 @@ export const sandboxKycRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.body.externalUserId, { forUpdate: true });
+      const user = await requireUser(q, request.partner.id, request.body.externalUserId, { lock: true });
       const decided = await decideKyc(q, user, request.body.decision, now);
       const eur = await findAccount(q, { partnerId: user.partner_id, userId: user.id }, 'eur');
       return { externalUserId: decided.external_user_id, status: decided.status, iban: eur?.iban ?? null };

@@ -132,7 +132,7 @@ registerJob(REVIEW_JOB, async (job, { q, now }) => {
   const [deposit] = await q.query<SepaDepositRow & { account_status: string; owner_external_user_id: string | null }>(
     `SELECT d.*, a.status AS account_status, u.external_user_id AS owner_external_user_id
      FROM sepa_deposits d JOIN accounts a ON a.id = d.account_id LEFT JOIN users u ON u.id = d.user_id
-     WHERE d.id = $1 FOR UPDATE OF d`,
+     WHERE d.id = $1 FOR NO KEY UPDATE OF d`,
     [job.payload.depositId],
   );
   if (!deposit || deposit.status !== 'PENDING') return; // already decided: nothing twice

@@ -178,7 +178,7 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const input = parseTransfer(request.body);
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, forUpdate: true });
+      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
       return createSepaTransfer(q, request.partner.id, user, input, now);
     });
     return { transferId: row.id };

@@ -84,7 +84,7 @@ export async function createSepaTransfer(
 }
 
 registerJob(SETTLE_JOB, async (job, { q, now }) => {
-  const [transfer] = await q.query<SepaTransferRow>('SELECT * FROM sepa_transfers WHERE id = $1 FOR UPDATE', [job.payload.transferId]);
+  const [transfer] = await q.query<SepaTransferRow>('SELECT * FROM sepa_transfers WHERE id = $1 FOR NO KEY UPDATE', [job.payload.transferId]);
   if (!transfer || transfer.status !== 'PENDING') return; // settled already: never twice
   const result = clearTransfer(transfer.destination_iban);
   let row: SepaTransferRow;

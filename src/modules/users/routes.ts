@@ -80,7 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.params.externalUserId, { forUpdate: true });
+      const user = await requireUser(q, request.partner.id, request.params.externalUserId, { lock: true });
       return userView(await updateUser(q, user, request.body, now));
     });
   });
@@ -96,7 +96,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.params.externalUserId, { forUpdate: true });
+      const user = await requireUser(q, request.partner.id, request.params.externalUserId, { lock: true });
       return userView(await deleteUser(q, user, now));
     });
   });
@@ -110,7 +110,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }, async (request) => {
       const now = partnerNow(request.partner.clockOffsetMs);
       return db.tx(async (q) => {
-        const user = await requireUser(q, request.partner.id, request.params.externalUserId, { forUpdate: true });
+        const user = await requireUser(q, request.partner.id, request.params.externalUserId, { lock: true });
         return userView(await change(q, user, now));
       });
     });

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { findAccount, listAccounts, openAccount, post, setAccountStatus, type AccountRow, type Line } from '../../ledger/index.js';
+import { findAccount, listAccounts, lockAccounts, openAccount, post, setAccountStatus, type AccountRow, type Line } from '../../ledger/index.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 import { emitEvent } from '../../outbox/events.js';
 import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/service.js';
@@ -41,16 +41,18 @@ export const BALANCE_CLOSED = 'CLOSED';
 /**
  * The partner's user with this externalUserId: P412 when unknown (or another partner's),
  * P610 when deleted, and with `moveMoney` P455 when suspended and P459 when KYC was rejected.
- * `forUpdate` locks the row for the rest of the transaction.
+ * `lock` locks the row for the rest of the transaction, FOR NO KEY UPDATE: it serializes the
+ * user's status changes and hold-taking operations, and never blocks the KEY SHARE lock a foreign
+ * key to the user takes (docs/decisions.md, "Lock order").
  */
 export async function requireUser(
   q: Queryable,
   partnerId: string,
   externalUserId: string,
-  opts: { moveMoney?: boolean; forUpdate?: boolean } = {},
+  opts: { moveMoney?: boolean; lock?: boolean } = {},
 ): Promise<UserRow> {
   const [user] = await q.query<UserRow>(
-    `SELECT * FROM users WHERE partner_id = $1 AND external_user_id = $2${opts.forUpdate ? ' FOR UPDATE' : ''}`,
+    `SELECT * FROM users WHERE partner_id = $1 AND external_user_id = $2${opts.lock ? ' FOR NO KEY UPDATE' : ''}`,
     [partnerId, externalUserId],
   );
   if (!user) throw new ApiError('P412');
@@ -172,14 +174,22 @@ export async function unsuspendUser(q: Queryable, user: UserRow, now: Date): Pro
  * Deletes a user: every balance is swept to the partner's balance of the same currency in one
  * posting ('user_deletion'), the balances are closed and the user can never be used again.
  * Refused (P616) while an operation still holds some of the user's money.
+ *
+ * The user's balances and the partner's ones of the same currencies are locked first, all at once
+ * in id order, and the amounts swept are read under that lock: the sweep and the closing of every
+ * balance (also empty ones, which the sweep does not touch) then wait for nothing.
  */
 export async function deleteUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
   if (await pendingHoldCount(q, user.id)) throw new ApiError('P616');
-  const accounts = await listAccounts(q, { partnerId: user.partner_id, userId: user.id });
+  const listed = await listAccounts(q, { partnerId: user.partner_id, userId: user.id });
+  const currencies = new Set(listed.map((a) => a.currency));
+  const partnerAccounts = (await listAccounts(q, { partnerId: user.partner_id })).filter((a) => currencies.has(a.currency));
+  const locked = await lockAccounts(q, [...listed, ...partnerAccounts].map((a) => a.id));
+  const accounts = listed.map((a) => locked.find((l) => l.id === a.id)!);
   const lines: Line[] = [];
   for (const account of accounts) {
     if (account.posted === 0n) continue;
-    const partnerAccount = await findAccount(q, { partnerId: user.partner_id }, account.currency);
+    const partnerAccount = locked.find((a) => a.owner_type === 'partner' && a.currency === account.currency);
     if (!partnerAccount) throw new Error(`partner ${user.partner_id} has no ${account.currency} balance`);
     lines.push(
       { account: { accountId: account.id }, currency: account.currency, amount: -account.posted },

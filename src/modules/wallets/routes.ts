@@ -49,7 +49,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const partnerId = request.partner.id;
     const walletId = newId();
     await db.tx(async (q) => {
-      const [partner] = await q.query<{ address_index: number }>('SELECT address_index FROM partners WHERE id = $1 FOR UPDATE', [partnerId]);
+      const [partner] = await q.query<{ address_index: number }>('SELECT address_index FROM partners WHERE id = $1 FOR NO KEY UPDATE', [partnerId]);
       const existing = await q.query(
         'SELECT 1 FROM wallet_addresses WHERE partner_id = $1 AND coalesce(user_id, partner_id) = $1 AND family = $2',
         [partnerId, family],
