@@ -18,12 +18,10 @@ import { approveKyc, createUser } from '../exchange/helpers.js';
  * must stay exact.
  *
  * It needs real PostgreSQL (PGlite has one connection, nothing runs concurrently): it runs with
- * DATABASE_URL, each test in a database of its own so the database's deadlock counter is its alone.
- * In CI (CI=true) it always runs: without DATABASE_URL (the PGlite pass) it uses the local
- * PostgreSQL server (TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+ * DATABASE_URL, each test in a database of its own so the database's deadlock counter is its alone
+ * (CI's PostgreSQL pass runs it).
  */
-const SERVER = process.env.DATABASE_URL
-  ?? (process.env.CI ? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
+const SERVER = process.env.DATABASE_URL;
 
 // SEPA transfers settle at once, so the job drainer posts holds while the mix runs.
 process.env.CENTUM_SEPA_SETTLEMENT_SECONDS = '0';

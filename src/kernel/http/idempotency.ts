@@ -77,7 +77,7 @@ export function registerIdempotency(app: FastifyInstance): void {
     try {
       let row: KeyRow | undefined;
       try {
-        [row] = await tx.query<KeyRow>(`${SELECT_KEY} FOR UPDATE NOWAIT`, [request.partner.id, key]);
+        [row] = await tx.query<KeyRow>(`${SELECT_KEY} FOR NO KEY UPDATE NOWAIT`, [request.partner.id, key]);
       } catch (error: any) {
         if (error?.code === '55P03') throw new ApiError('P602'); // its request holds the lock: still running
         throw error;

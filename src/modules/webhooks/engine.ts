@@ -100,7 +100,7 @@ async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: numb
             e.created_at AS event_created_at, s.url, s.enabled, s.payload_format, p.webhook_token_version
      FROM webhook_deliveries d JOIN events e ON e.id = d.event_id JOIN partners p ON p.id = d.partner_id
      LEFT JOIN webhook_settings s ON s.partner_id = d.partner_id
-     WHERE d.id = $1 FOR UPDATE OF d`,
+     WHERE d.id = $1 FOR NO KEY UPDATE OF d`,
     [deliveryId],
   );
   // Already decided, or this attempt already ran: nothing to do (the job is a leftover).
