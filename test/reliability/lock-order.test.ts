@@ -280,10 +280,6 @@ describe.skipIf(!SERVER)(`lock order under concurrency${SERVER ? '' : ' (skipped
 describe('lock strength in the source', () => {
   const ALLOWED: [file: string, pattern: RegExp][] = [
     ['', /FOR UPDATE( OF j)? SKIP LOCKED/g], // job claims
-    // The webhooks engine's delivery lock: only its own transaction's attempt insert references the
-    // delivery, and a replay's insert merely waits for it. To become FOR NO KEY UPDATE with that
-    // module's next change.
-    [join('src', 'modules', 'webhooks', 'engine.ts'), /WHERE d\.id = \$1 FOR UPDATE OF d/g],
   ];
   const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
