@@ -3,13 +3,17 @@ import { runOneJob } from '../../src/jobs/queue.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { emitEvent } from '../../src/outbox/events.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 let t: TestApp;
 let slow: Receiver;
 let fast: Receiver;
+// The worker runs every due job it sees: on PostgreSQL it gets a database of its own, or it would
+// run other test files' jobs with this app's settings.
+const own = await isolatedDatabase('centum_webhook_worker');
 beforeAll(async () => {
-  t = await startTestApp({ WEBHOOK_TIMEOUT_MS: '60000' });
+  t = await startTestApp({ WEBHOOK_TIMEOUT_MS: '60000', ...(own ? { DATABASE_URL: own.url } : {}) });
   slow = await startReceiver();
   fast = await startReceiver();
 });
@@ -17,6 +21,7 @@ afterAll(async () => {
   await slow?.close();
   await fast?.close();
   await t?.close();
+  await own?.drop();
 });
 
 it('a partner server that hangs does not hold up the worker (one loop)', async () => {
