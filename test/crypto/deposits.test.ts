@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, createUser, events, expectBalanced, ledgerOf, postingsFor, walletOf } from '../sepa/helpers.js';
+import { advance } from '../support/balances.js';
+import { createApprovedUser } from '../support/users.js';
+import { events, expectBalanced, ledgerOf, postingsFor, walletOf } from '../support/ledger.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -51,7 +53,7 @@ describe('crypto deposits', () => {
   });
 
   it('holds an outside sender above the travel-rule threshold until Update Travel Rule (user)', async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const address = await walletOf(t, { partnerId: partner.id, userId: user.id }, 'evm');
     const res = await deposit(partner, { address: address.toLowerCase(), currency: 'eth', amount: '1', senderAddress: SENDER });
     const id = res.body.cryptoDepositId;
@@ -65,7 +67,7 @@ describe('crypto deposits', () => {
     expect([asPartner.status, asPartner.body.errorCode]).toEqual([404, 'P634']);
     const foreign = await other.call('PATCH', `/v1/crypto-deposit/update-travel-rule/${id}`, trBody());
     expect([foreign.status, foreign.body.errorCode]).toEqual([404, 'P634']);
-    const otherUser = await createUser(t, partner);
+    const otherUser = await createApprovedUser(partner);
     const wrongUser = await partner.call('PATCH', `/v1/crypto-deposit/update-travel-rule/${id}`, trBody({ externalUserId: otherUser.externalUserId }));
     expect([wrongUser.status, wrongUser.body.errorCode]).toEqual([404, 'P634']);
     const nameless = await partner.call('PATCH', `/v1/crypto-deposit/update-travel-rule/${id}`, { walletType: 'CUSTODIAL', details: { city: 'X' } });
@@ -133,7 +135,7 @@ describe('crypto deposits', () => {
 
 describe('deposits to a deleted user', () => {
   it('returns a deposit still confirming when the user is deleted, and refuses new ones (P610)', async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const address = await walletOf(t, { partnerId: partner.id, userId: user.id }, 'btc');
     const res = await deposit(partner, { address, currency: 'btc', amount: '0.3' });
     const deleted = await partner.call('DELETE', `/v1/user/${user.externalUserId}`);

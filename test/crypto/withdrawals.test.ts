@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { failingAddress } from '../../src/rails/chains/simulator.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, createUser, events, expectBalanced, ledgerOf, postingsFor, walletOf } from '../sepa/helpers.js';
+import { advance } from '../support/balances.js';
+import { createApprovedUser } from '../support/users.js';
+import { events, expectBalanced, ledgerOf, postingsFor, walletOf } from '../support/ledger.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -149,7 +151,7 @@ describe('partner crypto withdrawals', () => {
 
 describe('user crypto withdrawals', () => {
   it("moves a user's crypto with the user in the details and the webhook", async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     await fund(partner, 'ltc', 'ltc', '2', undefined, user.id);
     const dest = deriveAddress('outside-world', 'ltc', 2).address;
     const res = await partner.call('POST', '/v1/crypto-withdrawal', { sourceExternalUserId: user.externalUserId, ...withdrawal('ltc', '1.5', dest) });

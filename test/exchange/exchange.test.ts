@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, amounts, expectError, fund } from './helpers.js';
+import { advance, amounts, expectError, fund } from '../support/balances.js';
 
 let t: TestApp;
 // Large test deposits would otherwise wait for travel-rule data.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { BASE_EUR_RATES, simulatedRates } from '../../src/rails/fx/rates.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { advance, amounts, fund } from './helpers.js';
+import { advance, amounts, fund } from '../support/balances.js';
 
 describe('FX rate simulator', () => {
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 1) + minute * 60_000);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { createKycUser, depositCrypto, depositEur, expectError } from '../users/helpers.js';
+import { expectError, fund } from '../support/balances.js';
+import { createKycUser } from '../support/users.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -12,10 +13,10 @@ beforeAll(async () => {
   partner = await t.createPartner('History');
   other = await t.createPartner('Other');
   ({ externalUserId: userId } = await createKycUser(partner));
-  await depositEur(partner, userId, '100.00');
-  await depositEur(partner, userId, '0.45');
-  await depositCrypto(partner, userId, 'btc', '0.0025');
-  await depositEur(partner, undefined, '500.00');
+  await fund(partner, 'eur', '100.00', userId);
+  await fund(partner, 'eur', '0.45', userId);
+  await fund(partner, 'btc', '0.0025', userId);
+  await fund(partner, 'eur', '500.00', undefined);
   const funding = await partner.call('POST', '/v1/transfer', { destinationExternalUserId: userId, currency: 'eur', amount: '12.30' });
   expect(funding.status, JSON.stringify(funding.body)).toBe(200);
   const collection = await partner.call('POST', '/v1/transfer', { sourceExternalUserId: userId, currency: 'eur', amount: '2.05' });

@@ -3,7 +3,7 @@ import type { CurrencyCode } from '../../src/kernel/currencies.js';
 import { ApiError } from '../../src/kernel/errors.js';
 import { findAccount, hold, post, postHold, voidHold } from '../../src/ledger/index.js';
 import type { TestApp } from '../support/app.js';
-import { createKycUser } from '../users/helpers.js';
+import { createKycUser } from '../support/users.js';
 
 /** Ledger test fixtures: real partner and user accounts, and the ledger calls each in its own transaction. */
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, amounts, expectError } from '../exchange/helpers.js';
+import { advance, amounts, expectError } from '../support/balances.js';
 
 let t: TestApp;
 process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';

@@ -10,7 +10,7 @@ import { sepaFee } from '../../src/modules/sepa/transfers.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { fund } from '../support/balances.js';
 import { isolatedDatabase } from '../support/database.js';
-import { approveKyc, createUser } from '../exchange/helpers.js';
+import { approveKyc, createUser } from '../support/users.js';
 
 /**
  * The global lock order (docs/decisions.md, "Lock order"): every money path of one user at once,

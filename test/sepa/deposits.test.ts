@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, createUser, events, expectBalanced, ledgerOf, partnerBalances, postingsFor, userEurIban } from './helpers.js';
+import { advance, balances } from '../support/balances.js';
+import { createApprovedUser, createKycUser } from '../support/users.js';
+import { events, expectBalanced, ledgerOf, postingsFor, userEurIban } from '../support/ledger.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -19,13 +21,13 @@ describe('SEPA deposit info', () => {
   it('gives the partner its IBAN, BIC, bank, holder and reference', async () => {
     const res = await partner.call('GET', '/v1/partner/sepa-deposit/info');
     expect(res.status).toBe(200);
-    const eur = (await partnerBalances(partner)).fiatBalances[0];
+    const eur = (await balances(partner)).fiatBalances[0];
     expect(res.body).toMatchObject({ title: eur.id, iban: eur.iban, swift: 'CNTMLT21XXX', bankName: 'Centum Sandbox Bank', accountHolder: 'Deposits' });
     expect(typeof res.body.address).toBe('string');
   });
 
   it("gives a user's IBAN in the user's name; unknown or other partners' users are P412", async () => {
-    const user = await createUser(t, partner, { firstName: 'Anna', lastName: 'Nowak' });
+    const user = await createApprovedUser(partner, { firstName: 'Anna', lastName: 'Nowak' });
     const res = await partner.call('GET', `/v1/sepa-deposit/info/${user.externalUserId}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ iban: await userEurIban(t, user.id), accountHolder: 'Anna Nowak', swift: 'CNTMLT21XXX' });
@@ -34,8 +36,7 @@ describe('SEPA deposit info', () => {
     const foreign = await other.call('GET', `/v1/sepa-deposit/info/${user.externalUserId}`);
     expect([foreign.status, foreign.body.errorCode]).toEqual([400, 'P412']);
     // A KYC user whose EUR balance waits for activation has no IBAN yet.
-    const waiting = await createUser(t, partner);
-    await t.db.query(`UPDATE accounts SET status = 'WAITING_TO_BE_ACTIVATED', iban = NULL WHERE user_id = $1 AND currency = 'eur'`, [waiting.id]);
+    const waiting = await createKycUser(partner, undefined, false);
     const inactive = await partner.call('GET', `/v1/sepa-deposit/info/${waiting.externalUserId}`);
     expect([inactive.status, inactive.body.errorCode]).toEqual([400, 'P612']);
   });
@@ -43,7 +44,7 @@ describe('SEPA deposit info', () => {
 
 describe('incoming SEPA deposits', () => {
   it('credits a partner IBAN at once, whoever sends, and reports APPROVED', async () => {
-    const iban = (await partnerBalances(partner)).fiatBalances[0].iban;
+    const iban = (await balances(partner)).fiatBalances[0].iban;
     const res = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '10.05', senderName: 'Someone Else', senderIban: SENDER_IBAN, reference: 'x' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'APPROVED', amount: '10.05', iban });
@@ -55,7 +56,7 @@ describe('incoming SEPA deposits', () => {
   });
 
   it("approves a user's deposit when the sender name matches (any case, accents, order) or is omitted", async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const iban = await userEurIban(t, user.id);
     const a = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: 20, senderName: 'WISNIEWSKA maria', senderIban: 'PL27114020040000300201355387' });
     const b = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '0.5' });
@@ -67,7 +68,7 @@ describe('incoming SEPA deposits', () => {
   });
 
   it('holds a partly matching name PENDING, then approves and credits it after review', async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const iban = await userEurIban(t, user.id);
     const res = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '33.33', senderName: 'Jan Wisniewska', senderIban: SENDER_IBAN });
     expect(res.body.status).toBe('PENDING');
@@ -81,7 +82,7 @@ describe('incoming SEPA deposits', () => {
   });
 
   it('rejects a clear name mismatch after review: refunded to the sender, nothing credited, no contact', async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const iban = await userEurIban(t, user.id);
     const res = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban, amount: '99', senderName: 'John Smith', senderIban: SENDER_IBAN });
     expect(res.body.status).toBe('PENDING');
@@ -97,7 +98,7 @@ describe('incoming SEPA deposits', () => {
   });
 
   it('rejects bad input with the documented errors and moves nothing', async () => {
-    const iban = (await partnerBalances(partner)).fiatBalances[0].iban;
+    const iban = (await balances(partner)).fiatBalances[0].iban;
     const before = await ledgerOf(t, { partnerId: partner.id });
     const cases: [unknown, number, string][] = [
       [{ iban, amount: '1.001' }, 400, 'P403'],
@@ -120,16 +121,16 @@ describe('incoming SEPA deposits', () => {
   });
 
   it("cannot credit another partner's IBAN; contact lists are per partner and paged", async () => {
-    const theirIban = (await partnerBalances(other)).fiatBalances[0].iban;
+    const theirIban = (await balances(other)).fiatBalances[0].iban;
     const res = await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: theirIban, amount: '5' });
     expect([res.status, res.body.errorCode]).toEqual([404, 'P613']);
     expect((await ledgerOf(t, { partnerId: other.id })).eur.posted).toBe(0n);
     expect((await other.call('GET', '/v1/partner/sepa-deposit/contacts')).body.contacts).toEqual([]);
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     const theirUser = await other.call('GET', `/v1/sepa-deposit/contacts/${user.externalUserId}`);
     expect([theirUser.status, theirUser.body.errorCode]).toEqual([400, 'P412']);
 
-    const mine = (await partnerBalances(partner)).fiatBalances[0].iban;
+    const mine = (await balances(partner)).fiatBalances[0].iban;
     await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: mine, amount: '1', senderName: 'B', senderIban: 'FR1420041010050500013M02606' });
     const page1 = await partner.call('GET', '/v1/partner/sepa-deposit/contacts?limit=1');
     expect(page1.body.contacts).toHaveLength(1);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILING_IBAN } from '../../src/rails/sepa/simulator.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, createUser, events, expectBalanced, fundEur, ledgerOf, postingsFor, userEurIban } from './helpers.js';
+import { advance, fund } from '../support/balances.js';
+import { createApprovedUser } from '../support/users.js';
+import { events, expectBalanced, ledgerOf, postingsFor, userEurIban } from '../support/ledger.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -20,7 +22,7 @@ const level1 = (amount: unknown, extra: Record<string, unknown> = {}) =>
 
 describe('partner SEPA transfers', () => {
   it('holds amount + fee at once, settles after the delay: SUCCESSFUL, posted once, event sent', async () => {
-    await fundEur(partner, '100.00');
+    await fund(partner, 'eur', '100.00');
     const res = await partner.call('POST', '/v1/partner/sepa-transfer', level1('50'));
     expect(res.status).toBe(200);
     const id = res.body.transferId;
@@ -47,7 +49,7 @@ describe('partner SEPA transfers', () => {
   });
 
   it('takes both documented field sets and the 0.1 % fee (rounded up to the cent, min 1 EUR)', async () => {
-    await fundEur(partner, '5000.00');
+    await fund(partner, 'eur', '5000.00');
     const natural = await partner.call('POST', '/v1/partner/sepa-transfer',
       level1('2000', { receiverType: 'NATURAL', receiverFirstName: 'Anna', receiverLastName: 'Nowak' }));
     const legal = await partner.call('POST', '/v1/partner/sepa-transfer', level1(1234.56, { receiverType: 'LEGAL', companyName: 'ACME sp. z o.o.' }));
@@ -125,7 +127,7 @@ describe('partner SEPA transfers', () => {
 
 describe('user SEPA transfers', () => {
   it("moves a user's money: held, settled, 'sepa_transfer.status' with the user, details with the user object", async () => {
-    const user = await createUser(t, partner, { city: 'Kraków', country: 'PL' });
+    const user = await createApprovedUser(partner, { city: 'Kraków', country: 'PL' });
     await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: await userEurIban(t, user.id), amount: '300' });
     const res = await partner.call('POST', '/v1/sepa-transfer', {
       sourceExternalUserId: user.externalUserId, currency: 'EUR', amount: '120.50', receiverType: 'NATURAL',
@@ -147,7 +149,7 @@ describe('user SEPA transfers', () => {
   });
 
   it("fails to the rejecting IBAN with the user's money returned", async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: await userEurIban(t, user.id), amount: '50' });
     const res = await partner.call('POST', '/v1/sepa-transfer', {
       sourceExternalUserId: user.externalUserId, currency: 'eur', amount: '49', destinationIban: FAILING_IBAN, transferTitle: 'x',
@@ -158,7 +160,7 @@ describe('user SEPA transfers', () => {
   });
 
   it('unknown, foreign, suspended users and short funds get their errors; nothing moves', async () => {
-    const user = await createUser(t, partner);
+    const user = await createApprovedUser(partner);
     await partner.call('POST', '/v1/sandbox/sepa-deposit', { iban: await userEurIban(t, user.id), amount: '10' });
     const body = (source: string, amount = '5') => ({ sourceExternalUserId: source, currency: 'eur', amount, destinationIban: DEST, transferTitle: 't' });
     const before = await ledgerOf(t, { partnerId: partner.id, userId: user.id });
@@ -170,7 +172,7 @@ describe('user SEPA transfers', () => {
     expect([short.status, short.body.errorCode]).toEqual([400, 'P433']);
     const missing = await partner.call('POST', '/v1/sepa-transfer', { currency: 'eur', amount: '1', destinationIban: DEST, transferTitle: 't' });
     expect([missing.status, missing.body.errorCode]).toEqual([400, 'P403']);
-    await t.db.query(`UPDATE users SET status = 'SUSPENDED' WHERE id = $1`, [user.id]);
+    expect((await partner.call('PATCH', `/v1/user/suspend/${user.externalUserId}`)).status).toBe(200);
     const suspended = await partner.call('POST', '/v1/sepa-transfer', body(user.externalUserId));
     expect([suspended.status, suspended.body.errorCode]).toEqual([400, 'P455']);
     expect(await ledgerOf(t, { partnerId: partner.id, userId: user.id })).toEqual(before);

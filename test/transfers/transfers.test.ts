@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { amounts, approveKyc, createUser, expectError, fund } from '../exchange/helpers.js';
+import { amounts, expectError, fund } from '../support/balances.js';
+import { approveKyc, createUser } from '../support/users.js';
 
 let t: TestApp;
 process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';

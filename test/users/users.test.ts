@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import {
-  amounts, createKycUser, depositCrypto, depositEur, expectError, kycBody, nonKycBody, uniqueId, userBalances, userEvents,
-} from './helpers.js';
+import { amounts, balances, expectError, fund } from '../support/balances.js';
+import { createKycUser, kycBody, nonKycBody, uniqueId, userEvents } from '../support/users.js';
 
 let t: TestApp;
 let partner: TestPartner;
@@ -67,9 +66,9 @@ describe('create user (KYC model)', () => {
     const decided = await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' });
     expect(decided.status).toBe(200);
     expect(decided.body).toEqual({ externalUserId, status: 'ACTIVE', iban: expect.stringMatching(/^[A-Z]{2}\d{2}/) });
-    const eur = (await userBalances(partner, externalUserId)).fiatBalances[0];
+    const eur = (await balances(partner, externalUserId)).fiatBalances[0];
     expect([eur.status, eur.iban]).toEqual(['ACTIVE', decided.body.iban]);
-    await depositEur(partner, externalUserId, '25.50');
+    await fund(partner, 'eur', '25.50', externalUserId);
     expect((await amounts(partner, externalUserId)).eur).toBe('25.50');
     expect((await userEvents(t, partner.id, externalUserId)).map((e) => e.status)).toEqual(['WAITING_FOR_VERIFICATION', 'ACTIVE']);
     expectError(await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'REJECTED' }), 400, 'P617');
@@ -81,7 +80,7 @@ describe('create user (KYC model)', () => {
     await createKycUser(partner, externalUserId, false);
     const decided = await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'REJECTED' });
     expect(decided.body).toEqual({ externalUserId, status: 'REJECTED', iban: null });
-    expect((await userBalances(partner, externalUserId)).fiatBalances[0].status).toBe('WAITING_TO_BE_ACTIVATED');
+    expect((await balances(partner, externalUserId)).fiatBalances[0].status).toBe('WAITING_TO_BE_ACTIVATED');
     expectError(await sepaTransfer(externalUserId), 400, 'P459');
     expect((await userEvents(t, partner.id, externalUserId)).map((e) => e.status)).toEqual(['WAITING_FOR_VERIFICATION', 'REJECTED']);
   });
@@ -151,11 +150,11 @@ describe('create user without KYC', () => {
     const btc = res.body.balances.find((b: any) => b.name === 'btc');
     expect(btc.wallet).toBeTruthy();
     expect(btc.networkConfig.btc.name).toBe('test');
-    const view = await userBalances(partner, externalUserId);
+    const view = await balances(partner, externalUserId);
     expect(view.fiatBalances[0]).toMatchObject({ status: 'ACTIVE', iban: null });
     expect(await userEvents(t, partner.id, externalUserId)).toEqual([{ path: '/webhook/user/status', externalUserId, status: 'ACTIVE' }]);
     expectError(await partner.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' }), 400, 'P614');
-    await depositCrypto(partner, externalUserId, 'btc', '0.001');
+    await fund(partner, 'btc', '0.001', externalUserId);
     expect((await amounts(partner, externalUserId)).btc).toBe('0.00100000');
   });
 
@@ -187,7 +186,7 @@ describe('update user', () => {
 describe('suspend and unsuspend', () => {
   it('blocks money movement (P455) but not reads, and restores the previous status', async () => {
     const { externalUserId } = await createKycUser(partner);
-    await depositEur(partner, externalUserId, '50.00');
+    await fund(partner, 'eur', '50.00', externalUserId);
     const suspended = await partner.call('PATCH', `/v1/user/suspend/${externalUserId}`);
     expect(suspended.status).toBe(200);
     expect(suspended.body.status).toBe('SUSPENDED');
@@ -224,9 +223,9 @@ describe('suspend and unsuspend', () => {
 describe('delete user', () => {
   it("sweeps the user's money to the partner, closes the balances and retires the externalUserId", async () => {
     const { externalUserId } = await createKycUser(partner);
-    await depositEur(partner, externalUserId, '70.25');
-    await depositCrypto(partner, externalUserId, 'usdc', '12.5');
-    const iban = (await userBalances(partner, externalUserId)).fiatBalances[0].iban;
+    await fund(partner, 'eur', '70.25', externalUserId);
+    await fund(partner, 'usdc', '12.5', externalUserId);
+    const iban = (await balances(partner, externalUserId)).fiatBalances[0].iban;
     const partnerBefore = await amounts(partner);
     const res = await partner.call('DELETE', `/v1/user/${externalUserId}`);
     expect(res.status).toBe(200);
@@ -256,7 +255,7 @@ describe('delete user', () => {
 
   it('is refused (P616) while an operation holds some of the money, and nothing changes', async () => {
     const { externalUserId } = await createKycUser(partner);
-    await depositEur(partner, externalUserId, '40.00');
+    await fund(partner, 'eur', '40.00', externalUserId);
     expect((await sepaTransfer(externalUserId, '5.00')).status).toBe(200);
     const before = await amounts(partner, externalUserId);
     const partnerBefore = await amounts(partner);
@@ -267,7 +266,7 @@ describe('delete user', () => {
 
   it("cannot delete unknown or another partner's users", async () => {
     const { externalUserId } = await createKycUser(partner);
-    await depositEur(partner, externalUserId, '3.00');
+    await fund(partner, 'eur', '3.00', externalUserId);
     expectError(await other.call('DELETE', `/v1/user/${externalUserId}`), 400, 'P412');
     expectError(await partner.call('DELETE', '/v1/user/ghost-user'), 400, 'P412');
     expect((await amounts(partner, externalUserId)).eur).toBe('3.00');
@@ -280,7 +279,7 @@ describe('partner isolation', () => {
     expectError(await other.call('GET', `/v1/user/balances/${externalUserId}`), 400, 'P412');
     expectError(await other.call('GET', `/v1/user/${externalUserId}/balances`), 400, 'P412');
     expectError(await other.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' }), 400, 'P412');
-    expect((await userBalances(partner, externalUserId)).fiatBalances[0].status).toBe('WAITING_TO_BE_ACTIVATED');
+    expect((await balances(partner, externalUserId)).fiatBalances[0].status).toBe('WAITING_TO_BE_ACTIVATED');
     for (const body of [{ externalUserId }, { externalUserId, decision: 'MAYBE' }, { decision: 'APPROVED' }]) {
       expectError(await partner.call('POST', '/v1/sandbox/kyc-decision', body), 400, 'P403');
     }

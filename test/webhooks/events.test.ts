@@ -3,8 +3,9 @@ import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { EVENT_PATHS } from '../../src/outbox/events.js';
 import { emitEvent } from '../../src/outbox/events.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
-import { advance, approveKyc, createUser, fund } from '../exchange/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
+import { advance, fund } from '../support/balances.js';
+import { approveKyc, createUser } from '../support/users.js';
 
 /**
  * End to end: each feature that exists produces its event, and a real receiver on loopback gets it

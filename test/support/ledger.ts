@@ -1,30 +1,8 @@
 import { expect } from 'vitest';
-import { newId } from '../../src/kernel/ids.js';
 import { checkInvariant } from '../../src/ledger/index.js';
-import { nextAddressIndex, openBalances } from '../../src/modules/balances/service.js';
-import type { TestApp, TestPartner } from '../support/app.js';
-import { balances, fund } from '../support/balances.js';
+import type { TestApp } from './app.js';
 
-/**
- * Helpers shared by the rails tests. Users are created through the balances service (the user
- * endpoints belong to the users module): an active EUR balance with an IBAN and every crypto.
- */
-export async function createUser(t: TestApp, partner: TestPartner, profile: Record<string, string> = {}) {
-  const id = newId();
-  const externalUserId = `ext-${id.slice(-12)}`;
-  await t.db.tx(async (q) => {
-    const addressIndex = await nextAddressIndex(q);
-    await q.query(
-      `INSERT INTO users (id, partner_id, external_user_id, model, status, profile, address_index)
-       VALUES ($1, $2, $3, 'KYC', 'ACTIVE', $4, $5)`,
-      [id, partner.id, externalUserId, JSON.stringify({ firstName: 'Maria', lastName: 'Wiśniewska', email: 'maria@example.com', ...profile }), addressIndex],
-    );
-    await openBalances(q, t.config.secretKey, { partnerId: partner.id, userId: id }, addressIndex, 'active');
-  });
-  return { id, externalUserId };
-}
-
-export const partnerBalances = (p: TestPartner) => balances(p);
+/** What the API's answers are checked against: balance rows, postings, events, the invariant. Reads only. */
 
 /** Raw balance rows (posted and pending) of an owner, by currency. */
 export async function ledgerOf(t: TestApp, owner: { partnerId: string; userId?: string }) {
@@ -57,8 +35,6 @@ export async function events(t: TestApp, partnerId: string, type: string) {
   return rows.map((r) => r.payload);
 }
 
-export { advance } from '../support/balances.js';
-
 export async function expectBalanced(t: TestApp) {
   expect(await checkInvariant(t.db)).toMatchObject({ balanced: true });
 }
@@ -69,4 +45,3 @@ export async function postingsFor(t: TestApp, refId: string): Promise<number> {
   return row.n;
 }
 
-export const fundEur = (p: TestPartner, amount: string) => fund(p, 'eur', amount);

@@ -1,8 +1,10 @@
 import { expect } from 'vitest';
-import type { TestApp, TestPartner } from '../support/app.js';
-import { fund } from '../support/balances.js';
+import type { TestApp, TestPartner } from './app.js';
 
-/** Helpers for user tests: a valid create body, balances by currency, events of a partner. */
+/**
+ * Users, always created and decided through the API: create bodies, a KYC or non-KYC user, the
+ * sandbox KYC decision, and a user's status events.
+ */
 
 let counter = 0;
 export const uniqueId = (prefix = 'user') => `${prefix}-${Date.now().toString(36)}-${++counter}`;
@@ -52,12 +54,32 @@ export async function createKycUser(p: TestPartner, externalUserId = uniqueId(),
   return { externalUserId, userId: res.body.userId as string };
 }
 
-export { amounts, balances as userBalances, expectError } from '../support/balances.js';
+/** Creates a user with a short profile: 'NON_KYC' (EUR active, no IBAN) or 'KYC' (EUR waiting for the KYC decision). */
+export async function createUser(p: TestPartner, externalUserId: string, model: 'NON_KYC' | 'KYC' = 'NON_KYC') {
+  const path = model === 'KYC' ? '/v1/user/balances/crypto-and-fiat' : '/v1/user/balances/crypto';
+  const res = await p.call('POST', path, {
+    externalUserId, email: `${externalUserId}@example.com`, firstName: 'Ada', lastName: 'Lovelace', country: 'PL',
+  });
+  expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  return res.body;
+}
 
-export const depositEur = (p: TestPartner, externalUserId: string | undefined, amount: string) => fund(p, 'eur', amount, externalUserId);
+export async function approveKyc(p: TestPartner, externalUserId: string) {
+  const res = await p.call('POST', '/v1/sandbox/kyc-decision', { externalUserId, decision: 'APPROVED' });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
 
-export const depositCrypto = (p: TestPartner, externalUserId: string | undefined, currency: string, amount: string) =>
-  fund(p, currency, amount, externalUserId);
+/**
+ * A KYC user approved through the API, so its EUR balance is active with an IBAN (the rails'
+ * tests): `profile` overrides the create body (the name a SEPA sender must match, say).
+ */
+export async function createApprovedUser(p: TestPartner, profile: Record<string, string> = {}) {
+  const externalUserId = uniqueId('ext');
+  const res = await p.call('POST', '/v1/user/balances/crypto-and-fiat', kycBody(externalUserId, { lastName: 'Wiśniewska', ...profile }));
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  await approveKyc(p, externalUserId);
+  return { id: res.body.userId as string, externalUserId };
+}
 
 export async function userEvents(t: TestApp, partnerId: string, externalUserId: string) {
   const rows = await t.db.query<{ path: string; payload: any }>(
