@@ -9,6 +9,7 @@ import { registerIdempotency } from './kernel/http/idempotency.js';
 import { createMetricsRegistry, registerMetrics } from './kernel/http/metrics.js';
 import { ApiError } from './kernel/errors.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
+import { registerStrictValidation } from './kernel/http/validation.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { platformRoutes } from './modules/platform/routes.js';
 import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
@@ -54,11 +55,11 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         `Connection: close\r\n\r\n${text}`);
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs) };
   app.decorate('ctx', ctx);
+  registerStrictValidation(app);
   const metrics = createMetricsRegistry();
   registerErrorHandling(app, metrics);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
