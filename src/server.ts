@@ -57,14 +57,17 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs) };
+  const partnerKeys = new PartnerKeyCache({
+    ttlMs: config.authCacheMs, vouchMs: config.rateLimitWindowMs, refusedTtlMs: config.authFailureCacheMs,
+  });
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys };
   app.decorate('ctx', ctx);
   registerStrictValidation(app);
   const metrics = createMetricsRegistry();
   registerErrorHandling(app, metrics);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
   app.removeContentTypeParser('text/plain');
-  await registerRateLimit(app, config);
+  const authFailures = await registerRateLimit(app, config);
 
   await app.register(swagger, {
     openapi: {
@@ -91,7 +94,7 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
   for (const plugin of publicModules) await app.register(plugin);
 
   await app.register(async (partnerApi) => {
-    registerPartnerAuth(partnerApi);
+    registerPartnerAuth(partnerApi, authFailures);
     registerIdempotency(partnerApi);
     for (const plugin of partnerModules) await partnerApi.register(plugin);
     if (config.sandbox) for (const plugin of sandboxModules) await partnerApi.register(plugin);
