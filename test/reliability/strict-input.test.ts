@@ -95,7 +95,7 @@ describe('amounts are plain decimals: a JSON string like "12.50" or a finite JSO
     ['1'], [1], true, false, null, {}, { value: '1' }];
 
   it('refuses each on POST /v1/transfer with P403 and moves nothing', async () => {
-    await expectRefused(BAD.map(transfer), 'P403');
+    await expectRefused(BAD.map((amount) => transfer(amount)), 'P403');
   });
 
   it('refuses them where money comes in (sandbox deposits) and in an exchange quote', async () => {
