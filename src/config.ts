@@ -24,6 +24,10 @@ export interface Config {
   retention: { idempotencyHours: number; jobsHours: number; webhooksHours: number };
   /** How long a verified API key is remembered (ms); 0 reads the partners table at every request. */
   authCacheMs: number;
+  /** Failed authentications (missing or wrong API key) per client IP per rate-limit window; then 429. */
+  authFailureLimit: number;
+  /** How long a wrong API key is remembered (ms), so repeating it does not read the partners table; 0: never. */
+  authFailureCacheMs: number;
   redisUrl?: string;
   rateLimitMax: number;
   rateLimitWindowMs: number;
@@ -106,6 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
       webhooksHours: int(env, 'WEBHOOK_RETENTION_HOURS', 24 * 30, 1, 24 * 3650),
     },
     authCacheMs: int(env, 'AUTH_CACHE_MS', 1000, 0, 60_000),
+    authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 30, 1, 1_000_000),
+    authFailureCacheMs: int(env, 'AUTH_FAILURE_CACHE_MS', 5000, 0, 60_000),
     redisUrl: env.REDIS_URL || undefined,
     rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),
     rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),

@@ -9,6 +9,7 @@ import { registerIdempotency } from './kernel/http/idempotency.js';
 import { createMetricsRegistry, registerMetrics } from './kernel/http/metrics.js';
 import { ApiError } from './kernel/errors.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
+import { registerStrictValidation } from './kernel/http/validation.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { platformRoutes } from './modules/platform/routes.js';
 import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
@@ -57,16 +58,19 @@ export async function buildApp({ config, db, logger, resolveHost = resolveWithDn
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
         `Connection: close\r\n\r\n${text}`);
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const ctx: AppContext = { config, db, log: app.log, partnerKeys: new PartnerKeyCache(config.authCacheMs), resolveHost };
+  const partnerKeys = new PartnerKeyCache({
+    ttlMs: config.authCacheMs, vouchMs: config.rateLimitWindowMs, refusedTtlMs: config.authFailureCacheMs,
+  });
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost };
   app.decorate('ctx', ctx);
+  registerStrictValidation(app);
   const metrics = createMetricsRegistry();
   registerErrorHandling(app, metrics);
   // JSON only (multipart is added by the routes that take files): anything else is 415 P605.
   app.removeContentTypeParser('text/plain');
-  await registerRateLimit(app, config);
+  const authFailures = await registerRateLimit(app, config);
 
   await app.register(swagger, {
     openapi: {
@@ -93,7 +97,7 @@ export async function buildApp({ config, db, logger, resolveHost = resolveWithDn
   for (const plugin of publicModules) await app.register(plugin);
 
   await app.register(async (partnerApi) => {
-    registerPartnerAuth(partnerApi);
+    registerPartnerAuth(partnerApi, authFailures);
     registerIdempotency(partnerApi);
     for (const plugin of partnerModules) await partnerApi.register(plugin);
     if (config.sandbox) for (const plugin of sandboxModules) await partnerApi.register(plugin);

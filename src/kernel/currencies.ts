@@ -79,9 +79,13 @@ export const CURRENCIES: Record<CurrencyCode, Currency> = {
 export const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
 export const CRYPTO_CODES = CURRENCY_CODES.filter((c) => CURRENCIES[c].kind === 'CRYPTO');
 
-/** Looks a currency up by slug in any case; undefined when unknown. */
+/**
+ * Looks a currency up by slug in any case; undefined when unknown. Own keys only: "constructor" or
+ * "__proto__" must not find Object.prototype's members.
+ */
 export function findCurrency(value: string): Currency | undefined {
-  return CURRENCIES[value.toLowerCase() as CurrencyCode];
+  const code = value.toLowerCase();
+  return Object.hasOwn(CURRENCIES, code) ? CURRENCIES[code as CurrencyCode] : undefined;
 }
 
 /** The network of a crypto currency: `network` in any case, or the default when omitted. */

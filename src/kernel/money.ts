@@ -6,7 +6,8 @@ import { validationError } from './errors.js';
  * decimal strings (or JSON numbers in requests); a JS float never holds an amount.
  */
 
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+/** A plain decimal: digits (no leading zeros but one), an optional fraction; no sign, spaces or exponent. */
+const DECIMAL = /^(0|[1-9]\d*)(?:\.(\d+))?$/;
 
 /**
  * Largest amount one request may carry, in minor units (10^15: 10 trillion EUR, 10 million BTC).
@@ -14,19 +15,22 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
  */
 export const MAX_AMOUNT_MINOR = 10n ** 15n;
 
-/** Parses a request amount ("12.5" or 12.5) into minor units; rejects more decimals than `scale`. */
+/**
+ * Parses a request amount ("12.5" or 12.5) into minor units; rejects more decimals than `scale`.
+ * A string must be a plain decimal as written: " 1", "01", "1e2" and "+1" are refused, not repaired.
+ */
 export function parseAmount(value: unknown, scale: number, field = 'amount'): bigint {
   let text: string;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw validationError(`${field} must be a positive number`);
     text = new Decimal(value).toFixed(); // no exponent notation
   } else if (typeof value === 'string') {
-    text = value.trim();
+    text = value;
   } else {
     throw validationError(`${field} must be a positive number`);
   }
   const match = DECIMAL.exec(text);
-  if (!match) throw validationError(`${field} must be a positive number`);
+  if (!match) throw validationError(`${field} must be a positive decimal such as "12.50" (no spaces, sign, exponent or leading zeros)`);
   const [, whole, fraction = ''] = match;
   if (fraction.length > scale) {
     throw validationError(`${field} can have at most ${scale} decimal places`);

@@ -22,7 +22,7 @@ export const AccessDenied = Type.Object(
 export const partnerErrors = { 400: ErrorBody, 401: AccessDenied, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
 
 export const Amount = Type.Union([Type.String({ examples: ['10.50'] }), Type.Number({ examples: [10.5] })], {
-  description: "Decimal amount as a string or number; at most the currency's scale of decimals",
+  description: "Decimal amount as a string (\"12.50\": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals",
 });
 
 export const CurrencySlug = Type.String({

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { CRYPTO_CODES, CURRENCIES, findNetwork, type CurrencyCode, type NetworkCode } from '../../kernel/currencies.js';
+import { CRYPTO_CODES, CURRENCIES, findCurrency, findNetwork, type CurrencyCode, type NetworkCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId, isUuid } from '../../kernel/ids.js';
@@ -42,7 +42,7 @@ export function orderRate(currency: CurrencyCode, at: Date): { rate: Decimal; mi
 }
 
 export function parseOrderCurrency(currencyValue: string, networkValue?: string) {
-  const currency = CURRENCIES[currencyValue.toLowerCase() as CurrencyCode];
+  const currency = findCurrency(currencyValue);
   if (!currency || currency.kind !== 'CRYPTO') throw new ApiError('P410', `currency must be one of ${CRYPTO_CODES.join(', ')}`);
   const network = findNetwork(currency, networkValue);
   if (!network) throw new ApiError('P632');
