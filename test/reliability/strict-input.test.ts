@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { amounts, fund } from '../support/balances.js';
-import { createUser } from '../exchange/helpers.js';
+import { createUser } from '../support/users.js';
 
 /**
  * Bad input is refused as input (400, P403 or the endpoint's own code for an unknown currency),
