@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError, loadConfig, withSettingsTable } from './config.js';
 import { openAndMigrate } from './bootstrap.js';
 import { startWorker } from './jobs/worker.js';
 import { createPartner, listPartners, rotateApiKey } from './modules/partners/service.js';
@@ -15,6 +15,7 @@ const USAGE = `Usage: centum <command>
   partner rotate-key --id ID       issue a new API key (the old one stops working)
   worker                           run background jobs (settlements, webhooks) without the HTTP server
   errors-doc [--out FILE]          write the error-code table (docs/errors.md)
+  settings-doc                     write the README's settings table (from src/config.ts)
 Settings come from the environment (DATABASE_URL, DATA_DIR, ...), as for the server.`;
 
 async function run(argv: string[]): Promise<number> {
@@ -32,6 +33,10 @@ async function run(argv: string[]): Promise<number> {
     const text = errorsMarkdown();
     if (values.out) writeFileSync(values.out, text);
     else process.stdout.write(text);
+    return 0;
+  }
+  if (command === 'settings-doc') {
+    writeFileSync('README.md', withSettingsTable(readFileSync('README.md', 'utf8')));
     return 0;
   }
   const config = loadConfig();

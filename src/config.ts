@@ -1,6 +1,153 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Decimal } from 'decimal.js';
+
+/**
+ * Every setting, declared once: its variable, what it accepts, its default and its line in the
+ * README's settings table (generated from this list: `npm run centum -- settings-doc`, and a test
+ * checks it is current). The environment is read here and nowhere else; the rest of Centum gets
+ * the `Config` built from it (through the app context), so a worker, the CLI and the server read
+ * the same settings the same way, and tests pass settings instead of editing the environment.
+ */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+/** How a variable's text becomes a value; `undefined` means the text is not valid. */
+interface Reader<T> {
+  expected: string;
+  parse(raw: string): T | undefined;
+}
+
+const integer = (min: number, max: number): Reader<number> => ({
+  expected: `an integer from ${min} to ${max}`,
+  parse: (raw) => (/^-?\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : undefined),
+});
+
+const BOOLEANS: Record<string, boolean> = { '1': true, true: true, yes: true, on: true, '0': false, false: false, no: false, off: false };
+const boolean: Reader<boolean> = { expected: 'true or false', parse: (raw) => BOOLEANS[raw.toLowerCase()] };
+
+/** A plain decimal (no sign, no exponent) from 0 to `max`. */
+const decimal = (max: string, scale = 8): Reader<Decimal> => ({
+  expected: `a number from 0 to ${max}`,
+  parse: (raw) => (new RegExp(`^\\d+(\\.\\d{1,${scale}})?$`).test(raw) && new Decimal(raw).lte(max) ? new Decimal(raw) : undefined),
+});
+
+const oneOf = <T extends string>(...values: T[]): Reader<T> => ({
+  expected: `one of ${values.join(', ')}`,
+  parse: (raw) => values.find((v) => v === raw),
+});
+
+const text = (expected = 'text', test: (raw: string) => boolean = () => true): Reader<string> => ({
+  expected, parse: (raw) => (test(raw) ? raw : undefined),
+});
+
+/** Comma-separated whole seconds (webhook retry schedule); "none" for no retries. */
+const secondsList: Reader<number[]> = {
+  expected: 'up to 20 comma-separated whole seconds from 1 to 86400 (e.g. 8,16,32,64), or none',
+  parse: (raw) => {
+    if (raw.trim().toLowerCase() === 'none') return [];
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.length > 20 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 86_400)) return undefined;
+    return parts.map(Number);
+  },
+};
+
+/** `true`/`false`, or proxy addresses and CIDRs whose X-Forwarded-For is believed. */
+const proxies: Reader<boolean | string> = {
+  expected: 'true, false, or proxy addresses (10.0.0.1,10.1.0.0/16)',
+  parse: (raw) => boolean.parse(raw) ?? (/^[0-9a-fA-F.:/,\s]+$/.test(raw) ? raw : undefined),
+};
+
+interface Setting<T> {
+  name: string;
+  read: Reader<T>;
+  /** Used when the variable is unset or empty; undefined: no value. */
+  fallback?: T;
+  /** The README's default column (when it is not the fallback's plain text). */
+  shows?: string;
+  doc: string;
+}
+
+const setting = <T>(name: string, read: Reader<T>, fallback: T | undefined, doc: string, shows?: string): Setting<T> =>
+  ({ name, read, fallback, doc, shows });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The declaration, in the README's order. */
+export const SETTINGS = {
+  port: setting('PORT', integer(0, 65535), 3000, 'port the HTTP server listens on'),
+  host: setting('HOST', text(), '127.0.0.1', 'address the HTTP server listens on'),
+  databaseUrl: setting('DATABASE_URL', text('postgres://user@host:port/database', (raw) => /^postgres(ql)?:\/\//.test(raw)), undefined,
+    '`postgres://user@host:port/db`', '(none: embedded PGlite)'),
+  dataDir: setting('DATA_DIR', text(), './data', 'embedded database and the generated master secret'),
+  adminToken: setting('CENTUM_ADMIN_TOKEN', text('at least 16 characters', (raw) => raw.length >= 16), undefined,
+    'operator API token (16+ characters)', 'random per run, printed'),
+  secretKey: setting('CENTUM_SECRET_KEY', text(), undefined, 'master secret: webhook tokens, wallet seed', 'generated into `DATA_DIR/secret.key`'),
+  logLevel: setting('LOG_LEVEL', oneOf(...LOG_LEVELS), 'info', 'pino level'),
+  sandbox: setting('CENTUM_SANDBOX', boolean, true, 'serve `/v1/sandbox/...` (simulated rails)'),
+  runWorker: setting('CENTUM_WORKER', boolean, true, 'run background jobs in the server process'),
+  bodyLimit: setting('BODY_LIMIT', integer(1024, 50 * 1_048_576), 1_048_576, 'largest request body in bytes'),
+  dbPoolSize: setting('DB_POOL_SIZE', integer(1, 500), 20, 'PostgreSQL connections'),
+  dbAcquireMs: setting('DB_ACQUIRE_TIMEOUT_MS', integer(100, 600_000), 5000, 'longest wait for a pooled connection; then 503 P501'),
+  dbLockMs: setting('DB_LOCK_TIMEOUT_MS', integer(10, 600_000), 5000, 'PostgreSQL `lock_timeout`: a lock wait past it is 503 P501'),
+  dbStatementMs: setting('DB_STATEMENT_TIMEOUT_MS', integer(100, 3_600_000), 30_000,
+    'PostgreSQL `statement_timeout`: a statement past it is 503 P501'),
+  requestMs: setting('REQUEST_TIMEOUT_MS', integer(100, 3_600_000), 30_000, 'a whole request must arrive within it (else 408 P609)'),
+  connectionMs: setting('CONNECTION_TIMEOUT_MS', integer(100, 3_600_000), 60_000, 'an idle socket is closed after it'),
+  idempotencyHours: setting('IDEMPOTENCY_RETENTION_HOURS', integer(24, 24 * 365), 24,
+    'how long an `Idempotency-Key` and its answer are kept (24 at least)'),
+  jobsHours: setting('JOB_RETENTION_HOURS', integer(1, 24 * 3650), 24 * 7, 'how long finished jobs are kept'),
+  webhooksHours: setting('WEBHOOK_RETENTION_HOURS', integer(1, 24 * 3650), 24 * 30, 'how long delivered webhooks are kept'),
+  authCacheMs: setting('AUTH_CACHE_MS', integer(0, 60_000), 1000,
+    'how long a verified API key is remembered (`0`: never); a key rotated by another process (`centum partner rotate-key`) '
+    + 'stops working within this time, at once in the process that rotated it'),
+  authFailureLimit: setting('AUTH_FAILURE_LIMIT', integer(1, 1_000_000), 30,
+    'failed authentications (missing or wrong API key) per client IP per `RATE_LIMIT_WINDOW_MS`; then 429 P603'),
+  authFailureCacheMs: setting('AUTH_FAILURE_CACHE_MS', integer(0, 60_000), 5000,
+    'how long a wrong API key is remembered, so repeating it does not read the database (`0`: never)'),
+  workerPollMs: setting('CENTUM_WORKER_POLL_MS', integer(10, 60_000), 250, 'how often an idle worker looks for due jobs'),
+  demoPartner: setting('CENTUM_DEMO_PARTNER', boolean, true, 'create and print a demo partner when the database has none'),
+  redisUrl: setting('REDIS_URL', text(), undefined, 'rate-limit counters shared by several processes', '(none: in memory)'),
+  rateLimitMax: setting('RATE_LIMIT_MAX', integer(1, 10_000_000), 6000, 'requests per API key (or per IP without one) per window'),
+  rateLimitWindowMs: setting('RATE_LIMIT_WINDOW_MS', integer(1000, 86_400_000), 60_000, 'the rate-limit window'),
+  rateLimitPrefix: setting('RATE_LIMIT_PREFIX', text(), 'centum:rl:', 'Redis key prefix of the counters'),
+  trustProxy: setting('TRUST_PROXY', proxies, false as boolean | string,
+    '`true`, or proxy addresses/CIDRs whose `X-Forwarded-For` is believed'),
+  webhookTimeoutMs: setting('WEBHOOK_TIMEOUT_MS', integer(100, 60_000), 5000, 'time limit of one delivery attempt'),
+  webhookRetryDelays: setting('WEBHOOK_RETRY_DELAYS', secondsList, [8, 16, 32, 64], 'seconds before each retry (5 attempts in all)', '`8,16,32,64`'),
+  webhookAllowPrivate: setting('WEBHOOK_ALLOW_PRIVATE', boolean, undefined, 'allow webhook URLs on loopback and private networks', '= `CENTUM_SANDBOX`'),
+  fxMode: setting('CENTUM_FX_MODE', oneOf('simulated', 'fixed'), 'simulated',
+    '`simulated` (rates move slowly with time) or `fixed` (the spec\'s example rates)'),
+  fxSeed: setting('CENTUM_FX_SEED', text(), 'centum', 'seed of the simulated rates'),
+  fxFeePercent: setting('CENTUM_FX_FEE_PERCENT', decimal('49.9999', 4), new Decimal('1.49'), 'exchange and order fee', '`1.49`'),
+  sepaFeePercent: setting('CENTUM_SEPA_FEE_PERCENT', decimal('50'), new Decimal('0.1'), 'outgoing SEPA fee, percent', '`0.1`'),
+  sepaFeeMinEur: setting('CENTUM_SEPA_FEE_MIN_EUR', decimal('1000', 2), new Decimal('1.00'), 'outgoing SEPA fee, at least', '`1.00`'),
+  sepaSettlementSeconds: setting('CENTUM_SEPA_SETTLEMENT_SECONDS', integer(0, 30 * 86_400), 600, 'simulated settlement delay of outgoing SEPA'),
+  sepaReviewSeconds: setting('CENTUM_SEPA_REVIEW_SECONDS', integer(0, 30 * 86_400), 3600,
+    'simulated manual review of incoming SEPA whose sender name does not match'),
+  bankAddress: setting('CENTUM_SEPA_BANK_ADDRESS', text(), 'Gedimino pr. 1, Vilnius, LT', 'bank address shown in SEPA deposit info'),
+  travelRuleThresholdEur: setting('CENTUM_TRAVEL_RULE_THRESHOLD_EUR', decimal('1000000000'), new Decimal('1000'),
+    'crypto deposits from an outside sender above this wait for travel-rule data', '`1000`'),
+} as const;
+
+type Values = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends Setting<infer T> ? T : never };
+
+/** Settings of the simulated rails (SEPA and chains). */
+export interface RailSettings {
+  /** SEPA transfer fee: percent of the amount, with a minimum in EUR cents. */
+  sepaFeePercent: Decimal;
+  sepaFeeMinCents: bigint;
+  /** Seconds from creating a SEPA transfer to its settlement by the simulated bank. */
+  sepaSettlementSeconds: number;
+  /** Seconds a SEPA deposit whose sender name does not match waits for the manual review. */
+  sepaReviewSeconds: number;
+  /** Crypto deposits worth more than this (EUR) wait for travel-rule data before crediting. */
+  travelRuleThresholdEur: Decimal;
+  /** Address of the simulated bank, shown by Get SEPA Deposit Info. */
+  bankAddress: string;
+}
 
 export interface Config {
   port: number;
@@ -42,123 +189,97 @@ export interface Config {
   demoPartner: boolean;
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
   fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
+  rails: RailSettings;
 }
 
-export class ConfigError extends Error {}
-
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name}="${raw}" is not valid: expected an integer from ${min} to ${max}`);
-  }
+/** Reads one setting: its fallback when unset or empty; ConfigError naming the variable when not valid. */
+function readSetting<T>(env: Env, s: Setting<T>): T | undefined {
+  const raw = env[s.name];
+  if (raw === undefined || raw === '') return s.fallback;
+  const value = s.read.parse(raw);
+  if (value === undefined) throw new ConfigError(`${s.name}="${raw}" is not valid: expected ${s.read.expected}`);
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name}="${env[name]}" is not valid: expected true or false`);
+/** FX settings alone (a process that builds no app context yet). */
+export function fxSettings(env: Env): Config['fx'] {
+  const mode = readSetting(env, SETTINGS.fxMode)!;
+  return { mode, seed: readSetting(env, SETTINGS.fxSeed)!, feePercent: readSetting(env, SETTINGS.fxFeePercent)!.toString() };
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Reads and validates every setting once; throws ConfigError with a message naming the variable. */
-export function loadConfig(env: Env = process.env): Config {
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL is not valid: expected postgres://user@host:port/database');
-  }
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL="${logLevel}" is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
-  }
-  const adminToken = env.CENTUM_ADMIN_TOKEN || '';
-  if (adminToken && adminToken.length < 16) {
-    throw new ConfigError('CENTUM_ADMIN_TOKEN is too short: use at least 16 characters');
-  }
-  const dataDir = path.resolve(env.DATA_DIR || './data');
+/** Rail settings alone (a process that builds no app context yet). */
+export function railSettingsOf(env: Env): RailSettings {
   return {
-    port: int(env, 'PORT', 3000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
-    databaseUrl,
-    dataDir,
-    adminToken: adminToken || randomBytes(24).toString('base64url'),
-    adminTokenGenerated: !adminToken,
-    secretKey: env.CENTUM_SECRET_KEY || readOrCreateSecret(dataDir),
-    logLevel,
-    sandbox: bool(env, 'CENTUM_SANDBOX', true),
-    runWorker: bool(env, 'CENTUM_WORKER', true),
-    workerPollMs: int(env, 'CENTUM_WORKER_POLL_MS', 250, 10, 60_000),
-    bodyLimit: int(env, 'BODY_LIMIT', 1_048_576, 1024, 50 * 1_048_576),
-    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
-    timeouts: {
-      dbAcquireMs: int(env, 'DB_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
-      dbStatementMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
-      dbLockMs: int(env, 'DB_LOCK_TIMEOUT_MS', 5000, 10, 600_000),
-      requestMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
-      connectionMs: int(env, 'CONNECTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
-    },
-    retention: {
-      idempotencyHours: int(env, 'IDEMPOTENCY_RETENTION_HOURS', 24, 24, 24 * 365),
-      jobsHours: int(env, 'JOB_RETENTION_HOURS', 24 * 7, 1, 24 * 3650),
-      webhooksHours: int(env, 'WEBHOOK_RETENTION_HOURS', 24 * 30, 1, 24 * 3650),
-    },
-    authCacheMs: int(env, 'AUTH_CACHE_MS', 1000, 0, 60_000),
-    authFailureLimit: int(env, 'AUTH_FAILURE_LIMIT', 30, 1, 1_000_000),
-    authFailureCacheMs: int(env, 'AUTH_FAILURE_CACHE_MS', 5000, 0, 60_000),
-    redisUrl: env.REDIS_URL || undefined,
-    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 6000, 1, 10_000_000),
-    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
-    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', bool(env, 'CENTUM_SANDBOX', true)),
-    webhook: {
-      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100, 60_000),
-      retryDelaysSeconds: retryDelays(env),
-    },
-    rateLimitPrefix: env.RATE_LIMIT_PREFIX || 'centum:rl:',
-    trustProxy: trustProxy(env),
-    demoPartner: bool(env, 'CENTUM_DEMO_PARTNER', true),
-    fx: fxSettings(env),
+    sepaFeePercent: readSetting(env, SETTINGS.sepaFeePercent)!,
+    sepaFeeMinCents: BigInt(readSetting(env, SETTINGS.sepaFeeMinEur)!.mul(100).toFixed(0, Decimal.ROUND_UP)),
+    sepaSettlementSeconds: readSetting(env, SETTINGS.sepaSettlementSeconds)!,
+    sepaReviewSeconds: readSetting(env, SETTINGS.sepaReviewSeconds)!,
+    travelRuleThresholdEur: readSetting(env, SETTINGS.travelRuleThresholdEur)!,
+    bankAddress: readSetting(env, SETTINGS.bankAddress)!,
   };
 }
 
-/** FX settings alone, so a process that never builds the app (the worker) reads the same ones. */
-export function fxSettings(env: Env): Config['fx'] {
-  const mode = env.CENTUM_FX_MODE || 'simulated';
-  if (mode !== 'simulated' && mode !== 'fixed') throw new ConfigError(`CENTUM_FX_MODE="${mode}" is not valid: expected simulated or fixed`);
-  const feePercent = env.CENTUM_FX_FEE_PERCENT || '1.49';
-  if (!/^\d{1,2}(\.\d{1,4})?$/.test(feePercent) || Number(feePercent) >= 50) {
-    throw new ConfigError(`CENTUM_FX_FEE_PERCENT="${feePercent}" is not valid: expected a percentage from 0 to 49.9999`);
-  }
-  return { mode, seed: env.CENTUM_FX_SEED || 'centum', feePercent };
+/** Reads and validates every setting once; throws ConfigError with a message naming the variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const v = Object.fromEntries(
+    Object.entries(SETTINGS).map(([key, s]) => [key, readSetting(env, s as Setting<unknown>)]),
+  ) as Values;
+  const dataDir = path.resolve(v.dataDir);
+  return {
+    port: v.port,
+    host: v.host,
+    databaseUrl: v.databaseUrl,
+    dataDir,
+    adminToken: v.adminToken ?? randomBytes(24).toString('base64url'),
+    adminTokenGenerated: v.adminToken === undefined,
+    secretKey: v.secretKey ?? readOrCreateSecret(dataDir),
+    logLevel: v.logLevel,
+    sandbox: v.sandbox,
+    runWorker: v.runWorker,
+    workerPollMs: v.workerPollMs,
+    bodyLimit: v.bodyLimit,
+    dbPoolSize: v.dbPoolSize,
+    timeouts: {
+      dbAcquireMs: v.dbAcquireMs, dbStatementMs: v.dbStatementMs, dbLockMs: v.dbLockMs,
+      requestMs: v.requestMs, connectionMs: v.connectionMs,
+    },
+    retention: { idempotencyHours: v.idempotencyHours, jobsHours: v.jobsHours, webhooksHours: v.webhooksHours },
+    authCacheMs: v.authCacheMs,
+    authFailureLimit: v.authFailureLimit,
+    authFailureCacheMs: v.authFailureCacheMs,
+    redisUrl: v.redisUrl,
+    rateLimitMax: v.rateLimitMax,
+    rateLimitWindowMs: v.rateLimitWindowMs,
+    webhookAllowPrivate: v.webhookAllowPrivate ?? v.sandbox,
+    webhook: { timeoutMs: v.webhookTimeoutMs, retryDelaysSeconds: v.webhookRetryDelays },
+    rateLimitPrefix: v.rateLimitPrefix,
+    trustProxy: v.trustProxy,
+    demoPartner: v.demoPartner,
+    fx: { mode: v.fxMode, seed: v.fxSeed, feePercent: v.fxFeePercent.toString() },
+    rails: railSettingsOf(env),
+  };
 }
 
-/** TRUST_PROXY: true/false, or comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed. */
-function trustProxy(env: Env): boolean | string {
-  const raw = env.TRUST_PROXY?.trim() ?? '';
-  if (raw === '') return false;
-  if (['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'].includes(raw.toLowerCase())) return bool(env, 'TRUST_PROXY', false);
-  if (!/^[0-9a-fA-F.:/,\s]+$/.test(raw)) {
-    throw new ConfigError(`TRUST_PROXY="${raw}" is not valid: expected true, false, or proxy addresses (10.0.0.1,10.1.0.0/16)`);
-  }
-  return raw;
+/** The README's settings table, from the declaration. */
+export function settingsMarkdown(): string {
+  const shown = (s: Setting<unknown>) => {
+    if (s.shows) return s.shows;
+    if (s.fallback === undefined) return '(none)';
+    return `\`${String(s.fallback)}\``;
+  };
+  return [
+    '| Variable | Default | Meaning |',
+    '|---|---|---|',
+    ...Object.values(SETTINGS).map((s) => `| \`${s.name}\` | ${shown(s as Setting<unknown>)} | ${s.doc} |`),
+  ].join('\n');
 }
 
-/** WEBHOOK_RETRY_DELAYS: comma-separated seconds before each retry; "" or "none" means no retries. */
-function retryDelays(env: Env): number[] {
-  const raw = env.WEBHOOK_RETRY_DELAYS;
-  if (raw === undefined || raw === '') return [8, 16, 32, 64];
-  if (raw.trim().toLowerCase() === 'none') return [];
-  const delays = raw.split(',').map((part) => Number(part.trim()));
-  if (delays.length > 20 || delays.some((d) => !Number.isInteger(d) || d < 1 || d > 86_400)) {
-    throw new ConfigError(`WEBHOOK_RETRY_DELAYS="${raw}" is not valid: expected up to 20 comma-separated whole seconds from 1 to 86400 (e.g. 8,16,32,64)`);
-  }
-  return delays;
+const TABLE = /(<!-- settings:[^\n]*-->\n)[\s\S]*?(\n<!-- \/settings -->)/;
+
+/** `readme` with its settings table (between the `<!-- settings -->` markers) made anew. */
+export function withSettingsTable(readme: string): string {
+  if (!TABLE.test(readme)) throw new Error('README.md has no <!-- settings: --> ... <!-- /settings --> markers');
+  return readme.replace(TABLE, (_, open: string, close: string) => `${open}${settingsMarkdown()}${close}`);
 }
 
 /** Without CENTUM_SECRET_KEY, a random secret is kept in DATA_DIR so restarts keep the same keys. */
