@@ -1,6 +1,7 @@
 // ESLint, run by `npm test` (test/platform/lint.test.ts). Besides typescript-eslint's recommended
-// rules: the layering of docs/architecture.md (a module imports lower layers and a sibling's
-// index.ts only), no import cycles, and a line-length limit.
+// rules: the layering of the README's Layout (a module imports lower layers and a sibling's
+// index.ts only), no import cycles, and a line-length limit. test/platform/modules.test.ts also
+// checks the module boundary by resolved path and the type-only cycles import-x/no-cycle skips.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';

@@ -171,7 +171,6 @@ async function main() {
   const database = await freshDatabase();
   const { url, child } = await startCentum(database.url);
   const rows: Row[] = [];
-  let baseline: BaselineResult;
   try {
     const fixtures = await createFixtures(url);
     for (const scenario of SCENARIOS.filter((s) => s.name.includes(process.env.BENCH_ONLY ?? ''))) {
@@ -188,7 +187,7 @@ async function main() {
   const loadBefore = process.cpuUsage();
   let pgAfter = pgBefore;
   let loadMs = 0;
-  baseline = await runBaseline(database.url, DB_CONNECTIONS, SECONDS, () => {
+  const baseline: BaselineResult = await runBaseline(database.url, DB_CONNECTIONS, SECONDS, () => {
     pgAfter = postgresCpuMs();
     loadMs = cpuMsSince(loadBefore);
   });

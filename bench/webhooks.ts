@@ -10,7 +10,8 @@ import { emitEvent } from '../src/outbox/events.js';
 import { createPartner } from '../src/modules/partners/service.js';
 import { configureWebhookEngine } from '../src/modules/webhooks/engine.js';
 import { saveSettings } from '../src/modules/webhooks/settings.js';
-import '../src/jobs/handlers.js';
+import { MODULES } from '../src/modules/index.js';
+import { jobHandlers } from '../src/platform/module.js';
 
 /**
  * npx tsx bench/webhooks.ts: writes BENCH_EVENTS (10,000) events to the outbox, then lets a worker
@@ -87,7 +88,7 @@ async function main() {
     }
 
     const start = performance.now();
-    const worker = startWorker(db, { pollMs: 20, concurrency: CONCURRENCY, onError: (e) => console.error('worker error', e) });
+    const worker = startWorker(db, jobHandlers(MODULES), { pollMs: 20, concurrency: CONCURRENCY, onError: (e) => console.error('worker error', e) });
     await allReceived;
     const deliverSeconds = (performance.now() - start) / 1000;
     // The last outcomes are recorded just after the last response: wait for them, then check.

@@ -3,10 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, withSettingsTable } from './config.js';
 import { openAndMigrate } from './bootstrap.js';
 import { startWorker } from './jobs/worker.js';
-import { createPartner, listPartners, rotateApiKey } from './modules/partners/service.js';
+import { MODULES } from './modules/index.js';
+import { createPartner, listPartners, rotateApiKey } from './modules/partners/index.js';
+import { jobHandlers } from './platform/module.js';
 import { errorsMarkdown } from './kernel/errors-doc.js';
 import { railSettings } from './rails/settings.js';
-import './jobs/handlers.js';
 
 const USAGE = `Usage: centum <command>
   migrate                          apply database migrations
@@ -54,7 +55,9 @@ async function run(argv: string[]): Promise<number> {
       if (!values.id) throw new ConfigError('partner rotate-key needs --id');
       console.log(JSON.stringify(await rotateApiKey(db, values.id), null, 2));
     } else if (command === 'worker') {
-      const worker = startWorker(db, { pollMs: config.workerPollMs, concurrency: 4, retention: config.retention, onError: (e) => console.error('worker error', e) });
+      const worker = startWorker(db, jobHandlers(MODULES), {
+        pollMs: config.workerPollMs, concurrency: 4, retention: config.retention, onError: (e) => console.error('worker error', e),
+      });
       console.log('Centum worker running; Ctrl-C stops it.');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

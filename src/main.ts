@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openAndMigrate } from './bootstrap.js';
 import { buildApp } from './server.js';
 import { startWorker } from './jobs/worker.js';
-import { createPartner, listPartners } from './modules/partners/service.js';
+import { createPartner, listPartners } from './modules/partners/index.js';
 
 async function main() {
   const config = loadConfig();
@@ -21,7 +21,7 @@ async function main() {
   if (config.adminTokenGenerated) banner.push(`Operator token for this run (set CENTUM_ADMIN_TOKEN to fix it): ${config.adminToken}`);
 
   const worker = config.runWorker
-    ? startWorker(db, { pollMs: config.workerPollMs, retention: config.retention, onError: (err) => app.log.error({ err }, 'worker error') })
+    ? startWorker(db, app.ctx.jobs, { pollMs: config.workerPollMs, retention: config.retention, onError: (err) => app.log.error({ err }, 'worker error') })
     : undefined;
 
   const address = await app.listen({ port: config.port, host: config.host });

@@ -4,19 +4,17 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './kernel/http/errors.js';
-import { PartnerKeyCache, registerPartnerAuth } from './kernel/http/auth.js';
+import { PartnerKeyCache, registerAdminAuth, registerPartnerAuth } from './kernel/http/auth.js';
 import { registerIdempotency } from './kernel/http/idempotency.js';
 import { createMetricsRegistry, registerMetrics } from './kernel/http/metrics.js';
 import { ApiError } from './kernel/errors.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
 import { registerStrictValidation } from './kernel/http/validation.js';
-import { adminRoutes } from './modules/admin/routes.js';
-import { platformRoutes } from './modules/platform/routes.js';
-import { partnerModules, publicModules, sandboxModules } from './modules/index.js';
-import { resolveWithDns, type ResolveHost } from './modules/webhooks/url-guard.js';
+import { MODULES } from './modules/index.js';
+import { resolveWithDns, type ResolveHost } from './modules/webhooks/index.js';
+import { jobHandlers, type CentumModule } from './platform/module.js';
 import type { Config } from './config.js';
 import type { Db } from './kernel/db.js';
-import './jobs/handlers.js';
 
 export interface BuildOptions {
   config: Config;
@@ -25,10 +23,12 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** How webhook destinations are resolved (tests inject a rebinding DNS server); the system's by default. */
   resolveHost?: ResolveHost;
+  /** The modules to serve and whose jobs the sandbox clock runs: all of them (MODULES) unless a test adds one. */
+  modules?: readonly CentumModule[];
 }
 
 /** Builds the HTTP app: plugins, error format, modules. No business logic here. */
-export async function buildApp({ config, db, logger, resolveHost = resolveWithDns }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logger, resolveHost = resolveWithDns, modules = MODULES }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -63,7 +63,7 @@ export async function buildApp({ config, db, logger, resolveHost = resolveWithDn
   const partnerKeys = new PartnerKeyCache({
     ttlMs: config.authCacheMs, vouchMs: config.rateLimitWindowMs, refusedTtlMs: config.authFailureCacheMs,
   });
-  const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost };
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost, jobs: jobHandlers(modules) };
   app.decorate('ctx', ctx);
   registerStrictValidation(app);
   const metrics = createMetricsRegistry();
@@ -92,15 +92,18 @@ export async function buildApp({ config, db, logger, resolveHost = resolveWithDn
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   registerMetrics(app, metrics);
-  await app.register(platformRoutes);
-  await app.register(adminRoutes);
-  for (const plugin of publicModules) await app.register(plugin);
+  for (const { publicRoutes } of modules) if (publicRoutes) await app.register(publicRoutes);
+
+  await app.register(async (adminApi) => {
+    registerAdminAuth(adminApi);
+    for (const { adminRoutes } of modules) if (adminRoutes) await adminApi.register(adminRoutes);
+  });
 
   await app.register(async (partnerApi) => {
     registerPartnerAuth(partnerApi, authFailures);
     registerIdempotency(partnerApi);
-    for (const plugin of partnerModules) await partnerApi.register(plugin);
-    if (config.sandbox) for (const plugin of sandboxModules) await partnerApi.register(plugin);
+    for (const { routes } of modules) if (routes) await partnerApi.register(routes);
+    if (config.sandbox) for (const { sandboxRoutes } of modules) if (sandboxRoutes) await partnerApi.register(sandboxRoutes);
   });
 
   await app.ready();

@@ -32,12 +32,11 @@ export interface JobContext {
 
 export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
 
-const handlers = new Map<string, JobHandler>();
-
-/** Registers what runs a kind of job; modules call this at import time. */
-export function registerJob(kind: string, handler: JobHandler): void {
-  handlers.set(kind, handler);
-}
+/**
+ * What runs each kind of job. Modules declare their handlers (CentumModule.jobs); the server and
+ * the worker build this from the module list (platform/module.ts, jobHandlers) and pass it here.
+ */
+export type JobHandlers = ReadonlyMap<string, JobHandler>;
 
 export async function enqueueJob(
   q: Queryable,
@@ -70,7 +69,7 @@ export interface RunOptions {
  * Claims and runs one due job; returns false when none is due (or all due ones are taken).
  * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
  */
-export async function runOneJob(db: Db, partnerId?: string, opts: RunOptions = {}): Promise<boolean> {
+export async function runOneJob(db: Db, handlers: JobHandlers, partnerId?: string, opts: RunOptions = {}): Promise<boolean> {
   let failed: { job: Job; error: unknown } | undefined;
   let afterCommit: (() => Promise<void>)[] = [];
   const ran = await db.tx(async (q) => {
@@ -126,9 +125,9 @@ export function onJobError(listener: (job: Job, error: unknown) => void): void {
 }
 
 /** Runs due jobs until none is left (bounded); returns how many ran. */
-export async function drainJobs(db: Db, partnerId?: string, max = 10_000): Promise<number> {
+export async function drainJobs(db: Db, handlers: JobHandlers, partnerId?: string, max = 10_000): Promise<number> {
   let count = 0;
-  while (count < max && (await runOneJob(db, partnerId))) count++;
+  while (count < max && (await runOneJob(db, handlers, partnerId))) count++;
   return count;
 }
 

@@ -1,24 +1,37 @@
-import type { FastifyPluginAsync } from 'fastify';
-import { partnerBalancesRoutes } from './balances/routes.js';
-import { userBalancesRoutes } from './balances/user-routes.js';
-import { historyRoutes } from './history/routes.js';
-import { userRoutes } from './users/routes.js';
-import { sandboxKycRoutes } from './sandbox/kyc.js';
-import { exchangeRoutes } from './exchange/routes.js';
-import { orderRoutes } from './orders/routes.js';
-import { transferRoutes } from './transfers/routes.js';
-import { sandboxClockRoutes } from './sandbox/clock.js';
-import { sepaRoutes } from './sepa/routes.js';
-import { sandboxSepaRoutes } from './sepa/sandbox.js';
-import { cryptoRoutes } from './crypto/routes.js';
-import { sandboxCryptoRoutes } from './crypto/sandbox.js';
-import { walletRoutes } from './wallets/routes.js';
-import { webhookRoutes } from './webhooks/routes.js';
+import type { CentumModule } from '../platform/module.js';
+import { adminModule } from './admin/index.js';
+import { balancesModule } from './balances/index.js';
+import { cryptoModule } from './crypto/index.js';
+import { exchangeModule } from './exchange/index.js';
+import { healthModule } from './health/index.js';
+import { historyModule } from './history/index.js';
+import { ordersModule } from './orders/index.js';
+import { partnersModule } from './partners/index.js';
+import { sandboxModule } from './sandbox/index.js';
+import { sepaModule } from './sepa/index.js';
+import { transfersModule } from './transfers/index.js';
+import { usersModule } from './users/index.js';
+import { walletsModule } from './wallets/index.js';
+import { webhooksModule } from './webhooks/index.js';
 
 /**
- * Every module's routes. Partner modules run behind x-api-key auth and idempotency; sandbox
- * modules also, and only when CENTUM_SANDBOX is on. Public modules (web pages) have no auth.
+ * Every module, one per folder (test/platform/modules.test.ts checks). The server registers their
+ * routes in this order (public, then admin, then partner, then sandbox routes; the order is the
+ * OpenAPI document's), and the worker and the sandbox clock run the jobs they declare.
  */
-export const partnerModules: FastifyPluginAsync[] = [partnerBalancesRoutes, userRoutes, userBalancesRoutes, historyRoutes, exchangeRoutes, orderRoutes, transferRoutes, sepaRoutes, cryptoRoutes, walletRoutes, webhookRoutes];
-export const sandboxModules: FastifyPluginAsync[] = [sandboxClockRoutes, sandboxKycRoutes, sandboxSepaRoutes, sandboxCryptoRoutes];
-export const publicModules: FastifyPluginAsync[] = [];
+export const MODULES: readonly CentumModule[] = [
+  healthModule,
+  adminModule,
+  partnersModule,
+  sandboxModule,
+  balancesModule,
+  usersModule,
+  historyModule,
+  exchangeModule,
+  ordersModule,
+  transfersModule,
+  sepaModule,
+  cryptoModule,
+  walletsModule,
+  webhooksModule,
+];

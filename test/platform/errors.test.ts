@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Type } from '@sinclair/typebox';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 
 let t: TestApp;

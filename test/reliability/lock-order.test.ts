@@ -199,7 +199,7 @@ async function runMix(s: Setup, ops: Op[], clients: number) {
   let jobs = 0;
   const drainer = (async () => {
     while (!mixDone) {
-      if (await runOneJob(s.t.db, s.partner.id)) jobs++;
+      if (await runOneJob(s.t.db, s.t.app.ctx.jobs, s.partner.id)) jobs++;
       else await new Promise((r) => setTimeout(r, 20));
     }
   })();

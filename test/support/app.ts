@@ -6,6 +6,7 @@ import { migrate } from '../../src/kernel/migrate.js';
 import { ensureHouseAccounts } from '../../src/ledger/index.js';
 import { buildApp } from '../../src/server.js';
 import type { ResolveHost } from '../../src/modules/webhooks/url-guard.js';
+import type { CentumModule } from '../../src/platform/module.js';
 
 /**
  * A real server on a loopback port over a real database: the PostgreSQL of DATABASE_URL when set
@@ -70,6 +71,8 @@ export interface TestAppOptions {
   faults?: FaultInjector;
   /** Resolves webhook hosts instead of the system's DNS (a rebinding DNS server, say). */
   resolveHost?: ResolveHost;
+  /** The modules the app is built from (all of them by default); a test may add one with its own jobs. */
+  modules?: readonly CentumModule[];
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -90,7 +93,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     : await openPglite(undefined, { faults: options.faults });
   await migrate(db);
   await ensureHouseAccounts(db);
-  const app = await buildApp({ config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost });
+  const app = await buildApp({
+    config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost, modules: options.modules,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 

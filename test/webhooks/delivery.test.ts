@@ -278,7 +278,8 @@ describe('delivery', () => {
       for (let i = 0; i < 40; i++) out.push(await emitEvent(q, p.id, 'user.status', { externalUserId: `u-${i}`, status: 'ACTIVE' }));
       return out;
     });
-    await Promise.all([drainJobs(t.db, p.id), drainJobs(t.db, p.id), drainJobs(t.db, p.id), drainJobs(t.db, p.id)]);
+    const jobs = t.app.ctx.jobs;
+    await Promise.all([drainJobs(t.db, jobs, p.id), drainJobs(t.db, jobs, p.id), drainJobs(t.db, jobs, p.id), drainJobs(t.db, jobs, p.id)]);
     await receiver.waitFor(40);
     const got = receiver.received.map((r) => r.headers['centum-event-id']);
     expect(got.sort()).toEqual([...ids].sort());

@@ -33,7 +33,7 @@ it('a partner server that hangs does not hold up the worker (one loop)', async (
   slow.respond = (_req, res) => void held.push(() => res.writeHead(200).end('{}'));
 
   await t.db.tx((q) => emitEvent(q, a.id, 'user.status', { externalUserId: 'slow', status: 'ACTIVE' }));
-  const worker = startWorker(t.db, { pollMs: 20, concurrency: 1 });
+  const worker = startWorker(t.db, t.app.ctx.jobs, { pollMs: 20, concurrency: 1 });
   try {
     await slow.waitFor(1); // the single loop has started the call that hangs...
     for (let i = 0; i < 5; i++) await t.db.tx((q) => emitEvent(q, b.id, 'user.status', { externalUserId: `fast-${i}`, status: 'ACTIVE' }));
@@ -62,7 +62,7 @@ it('an attempt due while the previous call is still in flight waits for it inste
     await t.db.tx((q) => emitEvent(q, p.id, 'user.status', { externalUserId: 'x', status: 'ACTIVE' }));
     // A worker claims attempt 1 and leaves its call running (as the background worker does).
     let inFlight: Promise<void> | undefined;
-    expect(await runOneJob(t.db, p.id, { detachAfterCommit: (work) => { inFlight = work; } })).toBe(true);
+    expect(await runOneJob(t.db, t.app.ctx.jobs, p.id, { detachAfterCommit: (work) => { inFlight = work; } })).toBe(true);
     await local.waitFor(1);
 
     // The sandbox clock jumps past the retry delay while the call is still open: no second call.

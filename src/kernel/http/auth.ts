@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import { safeEqual, sha256 } from '../secrets.js';
-import type { PartnerAuth } from '../../context.js';
+import type { PartnerAuth } from './partner.js';
 import type { AuthFailureLimiter } from './rate-limit.js';
 
 /**

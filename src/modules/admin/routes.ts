@@ -1,7 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { registerAdminAuth } from '../../kernel/http/auth.js';
 import { ErrorBody, Uuid } from '../../kernel/schemas.js';
-import { createPartner, listPartners, rotateApiKey, rotateWebhookToken } from '../partners/service.js';
+import { createPartner, listPartners, rotateApiKey, rotateWebhookToken } from '../partners/index.js';
 
 const Partner = Type.Object({
   id: Uuid,
@@ -13,9 +12,8 @@ const Partner = Type.Object({
 const security = [{ adminToken: [] }];
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
-/** Operator API: `Authorization: Bearer $CENTUM_ADMIN_TOKEN`. */
+/** Operator API: `Authorization: Bearer $CENTUM_ADMIN_TOKEN` (the server registers it behind registerAdminAuth). */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  registerAdminAuth(app);
   const { db, config } = app.ctx;
 
   app.post('/admin/v1/partners', {

@@ -3,15 +3,15 @@ import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { Decimal, toDecimal, toMinor, toNumber } from '../../kernel/money.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { findAccount, post } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { confirmationsAt, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
 import { rates } from '../../rails/fx/rates.js';
 import { railSettings } from '../../rails/settings.js';
-import { findOrderForDeposit, recordOrderPayment } from '../orders/service.js';
-import { BALANCE_CLOSED } from '../users/service.js';
+import { findOrderForDeposit, recordOrderPayment } from '../orders/index.js';
+import { BALANCE_CLOSED } from '../users/index.js';
 
 /**
  * Incoming crypto deposits: WAITING_FOR_VERIFICATION while the simulated chain confirms them,
@@ -51,7 +51,7 @@ export interface IncomingCrypto {
   senderAddress?: string;
 }
 
-const CONFIRM_JOB = 'crypto.deposit.confirm';
+export const CONFIRM_JOB = 'crypto.deposit.confirm';
 
 const networkOf = (row: Pick<DepositRow, 'currency' | 'network'>): NetworkConfig =>
   findNetwork(CURRENCIES[row.currency], row.network)!;
@@ -99,7 +99,8 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   return row;
 }
 
-registerJob(CONFIRM_JOB, async (job, { q, now }) => {
+/** One simulated block for a deposit WAITING_FOR_VERIFICATION: confirmed a little more, or final. */
+export const confirmDeposit: JobHandler = async (job, { q, now }) => {
   const [deposit] = await q.query<DepositRow>('SELECT * FROM crypto_deposits WHERE id = $1 FOR NO KEY UPDATE', [job.payload.depositId]);
   if (!deposit || deposit.status !== 'WAITING_FOR_VERIFICATION') return; // moved on already
   const network = networkOf(deposit);
@@ -112,7 +113,8 @@ registerJob(CONFIRM_JOB, async (job, { q, now }) => {
     }
   }
   if (!final) {
-    await enqueueJob(q, { kind: CONFIRM_JOB, partnerId: deposit.partner_id, runAt: nextBlockAt(network, deposit.created_at, confirmations), payload: job.payload });
+    const runAt = nextBlockAt(network, deposit.created_at, confirmations);
+    await enqueueJob(q, { kind: CONFIRM_JOB, partnerId: deposit.partner_id, runAt, payload: job.payload });
     return;
   }
   if (deposit.order_id) {
@@ -126,7 +128,7 @@ registerJob(CONFIRM_JOB, async (job, { q, now }) => {
   } else {
     await credit(q, deposit, now);
   }
-});
+};
 
 /**
  * The travel rule holds a deposit from a named outside wallet (`senderAddress`) worth more than

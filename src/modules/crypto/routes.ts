@@ -1,29 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
-import { CURRENCIES, findCurrency, findNetwork, type Currency, type NetworkConfig } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
 import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
-import { requireUser } from '../users/service.js';
 import { isUuid } from '../../kernel/ids.js';
-import { UserObject } from '../sepa/users.js';
+import { twinRoutes } from '../../platform/twin-routes.js';
+import { requireUser, UserObject } from '../users/index.js';
+import { cryptoCurrency, cryptoNetwork } from './currency.js';
 import { updateTravelRule } from './deposits.js';
-import { createWithdrawal, getWithdrawal, withdrawalFees, type NewWithdrawal } from './withdrawals.js';
-
-/** A crypto currency from a request (any case); P410 when unknown or not crypto. */
-export function cryptoCurrency(value: string): Currency {
-  const currency = findCurrency(value);
-  if (!currency || currency.kind !== 'CRYPTO') throw new ApiError('P410', `Currency not found: ${value}`);
-  return currency;
-}
-
-/** The network of a crypto currency (`network` in any case, default when omitted); P632 when not offered. */
-export function cryptoNetwork(currency: Currency, network?: string): NetworkConfig {
-  const found = findNetwork(currency, network);
-  if (!found) throw new ApiError('P632', `Network ${network} is not supported for ${currency.code}`);
-  return found;
-}
+import { createWithdrawal, getWithdrawal, type NewWithdrawal } from './withdrawals.js';
 
 const withdrawalFields = {
   currency: CurrencySlug,
@@ -91,75 +77,61 @@ const TravelRuleResult = Type.Object({ cryptoDepositId: Uuid, status: Type.Strin
 export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
 
-  const feeSchema = {
-    querystring: Type.Object({ currency: Type.String({ minLength: 1 }), network: Type.Optional(Type.String()) }),
-    response: { 200: Type.Object({ networkFee: Type.Number({ examples: [0.000469] }) }), ...partnerErrors },
-  };
   const networkFee = (query: { currency: string; network?: string }) => {
     const currency = cryptoCurrency(query.currency);
     const network = cryptoNetwork(currency, query.network);
     return { networkFee: toNumber(toMinor(network.networkFee, currency.scale), currency.scale) };
   };
-  app.get('/v1/partner/crypto-withdrawal/get-network-fee', {
-    schema: { tags: ['Crypto'], summary: 'Get Network Fee', ...feeSchema },
-  }, async (request) => networkFee(request.query));
-  app.get('/v1/crypto-withdrawal/get-network-fee', {
-    schema: { tags: ['Crypto'], summary: 'Get Network Fee (user)', ...feeSchema },
-  }, async (request) => networkFee(request.query));
-
-  const Created = Type.Object({ withdrawalId: Uuid });
-  const description = 'The recipient gets `amount`; feeWithdrawal + network fee are charged on top. '
-    + 'amount + fees are held now; the withdrawal confirms with the simulated chain.';
-
-  app.post('/v1/partner/crypto-withdrawal', {
+  twinRoutes(app, {
     schema: {
-      tags: ['Crypto'], summary: 'Create Crypto Withdrawal', description,
-      body: Type.Object(withdrawalFields, { additionalProperties: false }),
-      response: { 200: Created, ...partnerErrors },
+      tags: ['Crypto'],
+      querystring: Type.Object({ currency: Type.String({ minLength: 1 }), network: Type.Optional(Type.String()) }),
+      response: { 200: Type.Object({ networkFee: Type.Number({ examples: [0.000469] }) }), ...partnerErrors },
     },
-  }, async (request) => {
-    const input = parseWithdrawal(request.body);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx((q) => createWithdrawal(q, request.partner.id, undefined, input, now));
-    return { withdrawalId: row.id };
+    partner: { url: '/v1/partner/crypto-withdrawal/get-network-fee', summary: 'Get Network Fee' },
+    user: { url: '/v1/crypto-withdrawal/get-network-fee', summary: 'Get Network Fee (user)' },
+    handler: async (request, _level) => networkFee(request.query),
   });
 
-  app.post('/v1/crypto-withdrawal', {
+  twinRoutes(app, {
+    method: 'POST',
     schema: {
-      tags: ['Crypto'], summary: 'Create Crypto Withdrawal (user)', description,
-      body: Type.Object({ sourceExternalUserId: Type.String({ minLength: 1 }), ...withdrawalFields }, { additionalProperties: false }),
-      response: { 200: Created, ...partnerErrors },
+      tags: ['Crypto'],
+      description: 'The recipient gets `amount`; feeWithdrawal + network fee are charged on top. '
+        + 'amount + fees are held now; the withdrawal confirms with the simulated chain.',
+      response: { 200: Type.Object({ withdrawalId: Uuid }), ...partnerErrors },
     },
-  }, async (request) => {
-    const input = parseWithdrawal(request.body);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-      return createWithdrawal(q, request.partner.id, user, input, now);
-    });
-    return { withdrawalId: row.id };
+    partner: {
+      url: '/v1/partner/crypto-withdrawal', summary: 'Create Crypto Withdrawal',
+      schema: { body: Type.Object(withdrawalFields, { additionalProperties: false }) },
+    },
+    user: {
+      url: '/v1/crypto-withdrawal', summary: 'Create Crypto Withdrawal (user)',
+      schema: { body: Type.Object({ sourceExternalUserId: Type.String({ minLength: 1 }), ...withdrawalFields }, { additionalProperties: false }) },
+    },
+    handler: async (request, level) => {
+      const input = parseWithdrawal(request.body);
+      const now = partnerNow(request.partner.clockOffsetMs);
+      const row = await db.tx(async (q) => {
+        if (level === 'partner') return createWithdrawal(q, request.partner.id, undefined, input, now);
+        const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
+        return createWithdrawal(q, request.partner.id, user, input, now);
+      });
+      return { withdrawalId: row.id };
+    },
   });
 
-  const detailsSchema = {
-    params: Type.Object({ withdrawalId: Type.String() }),
-    response: { 200: WithdrawalDetails, ...partnerErrors },
-  };
   const details = async (partnerId: string, id: string) => {
     if (!isUuid(id)) throw new ApiError('P633');
     return getWithdrawal(db, partnerId, id.toLowerCase());
   };
-  app.get('/v1/partner/crypto-withdrawal/details/:withdrawalId', {
-    schema: { tags: ['Crypto'], summary: 'Get Crypto Withdrawal Details', ...detailsSchema },
-  }, async (request) => details(request.partner.id, request.params.withdrawalId));
-  app.get('/v1/crypto-withdrawal/details/:withdrawalId', {
-    schema: { tags: ['Crypto'], summary: 'Get Crypto Withdrawal Details (user)', ...detailsSchema },
-  }, async (request) => details(request.partner.id, request.params.withdrawalId));
+  twinRoutes(app, {
+    schema: { tags: ['Crypto'], params: Type.Object({ withdrawalId: Type.String() }), response: { 200: WithdrawalDetails, ...partnerErrors } },
+    partner: { url: '/v1/partner/crypto-withdrawal/details/:withdrawalId', summary: 'Get Crypto Withdrawal Details' },
+    user: { url: '/v1/crypto-withdrawal/details/:withdrawalId', summary: 'Get Crypto Withdrawal Details (user)' },
+    handler: async (request, _level) => details(request.partner.id, request.params.withdrawalId),
+  });
 
-  const travelRuleSchema = {
-    params: Type.Object({ cryptoDepositId: Type.String() }),
-    body: TravelRuleBody,
-    response: { 200: TravelRuleResult, ...partnerErrors },
-  };
   async function travelRule(partnerId: string, clockOffsetMs: bigint, depositId: string, body: any, userLevel: boolean) {
     const d = body.details;
     if (!d.iAmOwnerOfWallet && !(d.firstName && d.lastName) && !d.companyName) {
@@ -174,11 +146,16 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
     return { cryptoDepositId: row.id, status: row.status };
   }
-  app.patch('/v1/partner/crypto-deposit/update-travel-rule/:cryptoDepositId', {
-    schema: { tags: ['Crypto'], summary: 'Update Travel Rule (deposit to the partner wallet)', ...travelRuleSchema },
-  }, async (request) => travelRule(request.partner.id, request.partner.clockOffsetMs, request.params.cryptoDepositId, request.body, false));
-  app.patch('/v1/crypto-deposit/update-travel-rule/:cryptoDepositId', {
-    schema: { tags: ['Crypto'], summary: "Update Travel Rule (deposit to a user's wallet)", ...travelRuleSchema },
-  }, async (request) => travelRule(request.partner.id, request.partner.clockOffsetMs, request.params.cryptoDepositId, request.body, true));
+  twinRoutes(app, {
+    method: 'PATCH',
+    schema: {
+      tags: ['Crypto'], params: Type.Object({ cryptoDepositId: Type.String() }), body: TravelRuleBody,
+      response: { 200: TravelRuleResult, ...partnerErrors },
+    },
+    partner: { url: '/v1/partner/crypto-deposit/update-travel-rule/:cryptoDepositId', summary: 'Update Travel Rule (deposit to the partner wallet)' },
+    user: { url: '/v1/crypto-deposit/update-travel-rule/:cryptoDepositId', summary: "Update Travel Rule (deposit to a user's wallet)" },
+    handler: async (request, level) =>
+      travelRule(request.partner.id, request.partner.clockOffsetMs, request.params.cryptoDepositId, request.body, level === 'user'),
+  });
 };
 

@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { Amount, CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
 import { receiveCryptoDeposit } from './deposits.js';
-import { cryptoCurrency, cryptoNetwork } from './routes.js';
+import { cryptoCurrency, cryptoNetwork } from './currency.js';
 
 /**
  * POST /v1/sandbox/crypto-deposit: a transaction to a deposit address of this partner, one of its

@@ -3,12 +3,11 @@ import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { toMinor, toNumber } from '../../kernel/money.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { findAccount, hold, postHold, voidHold } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { confirmationsAt, isFailingAddress, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
-import type { UserRow } from '../users/service.js';
-import { userObject } from '../sepa/users.js';
+import { userObject, type UserRow } from '../users/index.js';
 
 /**
  * Crypto withdrawals. The recipient gets `amount`; the service fee (`feeWithdrawal`) and the
@@ -49,7 +48,7 @@ export interface NewWithdrawal {
   travelRule: { name: string; walletType: string; receiverType: string };
 }
 
-const CONFIRM_JOB = 'crypto.withdrawal.confirm';
+export const CONFIRM_JOB = 'crypto.withdrawal.confirm';
 
 export function withdrawalFees(currency: CurrencyCode, network: NetworkCode) {
   const scale = CURRENCIES[currency].scale;
@@ -83,7 +82,8 @@ export async function createWithdrawal(
   return row;
 }
 
-registerJob(CONFIRM_JOB, async (job, { q, now }) => {
+/** One simulated block for a PROCESSING withdrawal: failed, confirmed a little more, or posted. */
+export const confirmWithdrawal: JobHandler = async (job, { q, now }) => {
   const [w] = await q.query<WithdrawalRow>('SELECT * FROM crypto_withdrawals WHERE id = $1 FOR NO KEY UPDATE', [job.payload.withdrawalId]);
   if (!w || w.status !== 'PROCESSING') return; // finished already: never twice
   const network = findNetwork(CURRENCIES[w.currency], w.network)!;
@@ -119,7 +119,7 @@ registerJob(CONFIRM_JOB, async (job, { q, now }) => {
   }
   const user = row.user_id ? (await q.query<UserRow>('SELECT * FROM users WHERE id = $1', [row.user_id]))[0] : undefined;
   await emitWithdrawalEvent(q, row, user);
-});
+};
 
 /** Get Crypto Withdrawal Details body; the webhook carries the same fields. */
 export function withdrawalView(row: WithdrawalRow, user?: UserRow) {

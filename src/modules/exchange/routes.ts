@@ -5,7 +5,8 @@ import { validationError } from '../../kernel/errors.js';
 import { parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { configureFx } from '../../rails/fx/rates.js';
-import { requireUser } from '../users/service.js';
+import { twinRoutes } from '../../platform/twin-routes.js';
+import { requireUser } from '../users/index.js';
 import { quoteExchange } from './quote.js';
 import { createExchangeLock, executeExchange, getExchange, parsePair, quoteView } from './service.js';
 
@@ -53,92 +54,82 @@ export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { from, to } = parsePair(query.currencyFrom, query.currencyTo);
     return quoteExchange(from, to, parseAmount(query.amount, CURRENCIES[from].scale), now);
   };
-  const rateHandler = async (request: { query: { currencyFrom: string; currencyTo: string; amount: string }; partner: { clockOffsetMs: bigint } }) => {
-    const quote = quoteFor(request.query, partnerNow(request.partner.clockOffsetMs));
-    return quoteView({ ...quote, feePercent: quote.feeFraction.mul(100).toString() });
-  };
 
-  for (const [path, summary] of [
-    ['/v1/partner/exchange/rate', 'Retrieve Exchange Rate (indicative, creates nothing)'],
-    ['/v1/exchange/rate', 'Retrieve Exchange Rate (user; indicative, creates nothing)'],
-  ] as const) {
-    app.get(path, { schema: { tags, summary, querystring: RateQuery, response: { 200: RateBody, ...partnerErrors } } }, rateHandler);
-  }
-
-  app.get('/v1/partner/exchange/get-lock', {
-    schema: {
-      tags, summary: 'Retrieve Exchange Rate and Create a Lock (40 s, one use)',
-      querystring: RateQuery, response: { 200: LockBody, ...partnerErrors },
+  twinRoutes(app, {
+    schema: { tags, querystring: RateQuery, response: { 200: RateBody, ...partnerErrors } },
+    partner: { url: '/v1/partner/exchange/rate', summary: 'Retrieve Exchange Rate (indicative, creates nothing)' },
+    user: { url: '/v1/exchange/rate', summary: 'Retrieve Exchange Rate (user; indicative, creates nothing)' },
+    handler: async (request, _level) => {
+      const quote = quoteFor(request.query, partnerNow(request.partner.clockOffsetMs));
+      return quoteView({ ...quote, feePercent: quote.feeFraction.mul(100).toString() });
     },
-  }, async (request) => {
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const quote = quoteFor(request.query, now);
-    return createExchangeLock(db, { partnerId: request.partner.id, userId: null }, quote, now);
   });
 
-  app.get('/v1/exchange/get-lock/:externalUserId', {
-    schema: {
-      tags, summary: "Retrieve Exchange Rate and Create a Lock for a user's balances (40 s, one use)",
-      params: Type.Object({ externalUserId: Type.String({ minLength: 1, maxLength: 200 }) }),
-      querystring: RateQuery, response: { 200: LockBody, ...partnerErrors },
+  twinRoutes(app, {
+    schema: { tags, querystring: RateQuery, response: { 200: LockBody, ...partnerErrors } },
+    partner: { url: '/v1/partner/exchange/get-lock', summary: 'Retrieve Exchange Rate and Create a Lock (40 s, one use)' },
+    user: {
+      url: '/v1/exchange/get-lock/:externalUserId', summary: "Retrieve Exchange Rate and Create a Lock for a user's balances (40 s, one use)",
+      schema: { params: Type.Object({ externalUserId: Type.String({ minLength: 1, maxLength: 200 }) }) },
     },
-  }, async (request) => {
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const user = await requireUser(db, request.partner.id, request.params.externalUserId, { moveMoney: true });
-    const quote = quoteFor(request.query, now);
-    return createExchangeLock(db, { partnerId: request.partner.id, userId: user.id }, quote, now);
+    handler: async (request, level) => {
+      const now = partnerNow(request.partner.clockOffsetMs);
+      if (level === 'partner') {
+        const quote = quoteFor(request.query, now);
+        return createExchangeLock(db, { partnerId: request.partner.id, userId: null }, quote, now);
+      }
+      const user = await requireUser(db, request.partner.id, request.params.externalUserId, { moveMoney: true });
+      const quote = quoteFor(request.query, now);
+      return createExchangeLock(db, { partnerId: request.partner.id, userId: user.id }, quote, now);
+    },
   });
 
-  app.post('/v1/partner/exchange', {
-    schema: {
-      tags, summary: 'Create and Finalize an Exchange with a rate lock (lockId is mandatory)',
-      body: Type.Object(ExchangeFields, { additionalProperties: false }),
-      response: { 200: Type.Object({ exchangeId: Uuid }), ...partnerErrors },
+  twinRoutes(app, {
+    method: 'POST',
+    schema: { tags, response: { 200: Type.Object({ exchangeId: Uuid }), ...partnerErrors } },
+    partner: {
+      url: '/v1/partner/exchange', summary: 'Create and Finalize an Exchange with a rate lock (lockId is mandatory)',
+      schema: { body: Type.Object(ExchangeFields, { additionalProperties: false }) },
     },
-  }, async (request) => {
-    const { from, to } = parsePair(request.body.currencyFrom, request.body.currencyTo);
-    const amount = parseAmount(request.body.amount, CURRENCIES[from].scale);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const exchangeId = await db.tx((q) =>
-      executeExchange(q, { partnerId: request.partner.id, userId: null, externalUserId: null, lockId: request.body.lockId, amount, from, to, now }),
-    );
-    return { exchangeId };
-  });
-
-  app.post('/v1/exchange', {
-    schema: {
-      tags, summary: "Create and Finalize an Exchange on a user's balances (externalUserId or sourceExternalUserId)",
-      body: Type.Object({
-        externalUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        sourceExternalUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-        ...ExchangeFields,
-      }, { additionalProperties: false }),
-      response: { 200: Type.Object({ exchangeId: Uuid }), ...partnerErrors },
-    },
-  }, async (request) => {
-    const { externalUserId, sourceExternalUserId } = request.body;
-    if (externalUserId && sourceExternalUserId && externalUserId !== sourceExternalUserId) {
-      throw validationError('externalUserId and sourceExternalUserId name different users');
-    }
-    const externalId = externalUserId ?? sourceExternalUserId;
-    if (!externalId) throw validationError('externalUserId should not be empty');
-    const { from, to } = parsePair(request.body.currencyFrom, request.body.currencyTo);
-    const amount = parseAmount(request.body.amount, CURRENCIES[from].scale);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const exchangeId = await db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, externalId, { moveMoney: true });
-      return executeExchange(q, { partnerId: request.partner.id, userId: user.id, externalUserId: externalId, lockId: request.body.lockId, amount, from, to, now });
-    });
-    return { exchangeId };
-  });
-
-  for (const [path, userLevel] of [['/v1/partner/exchange/details/:exchangeId', false], ['/v1/exchange/details/:exchangeId', true]] as const) {
-    app.get(path, {
+    user: {
+      url: '/v1/exchange', summary: "Create and Finalize an Exchange on a user's balances (externalUserId or sourceExternalUserId)",
       schema: {
-        tags, summary: userLevel ? "Retrieve Detailed Exchange Information (a user's exchange)" : 'Retrieve Detailed Exchange Information',
-        params: Type.Object({ exchangeId: Type.String({ maxLength: 100 }) }),
-        response: { 200: ExchangeDetails, ...partnerErrors },
+        body: Type.Object({
+          externalUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          sourceExternalUserId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          ...ExchangeFields,
+        }, { additionalProperties: false }),
       },
-    }, async (request) => getExchange(db, request.partner.id, request.params.exchangeId, userLevel));
-  }
+    },
+    handler: async (request, level) => {
+      let externalId: string | null = null;
+      if (level === 'user') {
+        const { externalUserId, sourceExternalUserId } = request.body;
+        if (externalUserId && sourceExternalUserId && externalUserId !== sourceExternalUserId) {
+          throw validationError('externalUserId and sourceExternalUserId name different users');
+        }
+        externalId = externalUserId ?? sourceExternalUserId ?? null;
+        if (!externalId) throw validationError('externalUserId should not be empty');
+      }
+      const { from, to } = parsePair(request.body.currencyFrom, request.body.currencyTo);
+      const amount = parseAmount(request.body.amount, CURRENCIES[from].scale);
+      const now = partnerNow(request.partner.clockOffsetMs);
+      const exchangeId = await db.tx(async (q) => {
+        const user = externalId === null ? null : await requireUser(q, request.partner.id, externalId, { moveMoney: true });
+        const lockId = request.body.lockId;
+        return executeExchange(q, { partnerId: request.partner.id, userId: user?.id ?? null, externalUserId: externalId, lockId, amount, from, to, now });
+      });
+      return { exchangeId };
+    },
+  });
+
+  twinRoutes(app, {
+    schema: {
+      tags, params: Type.Object({ exchangeId: Type.String({ maxLength: 100 }) }),
+      response: { 200: ExchangeDetails, ...partnerErrors },
+    },
+    partner: { url: '/v1/partner/exchange/details/:exchangeId', summary: 'Retrieve Detailed Exchange Information' },
+    user: { url: '/v1/exchange/details/:exchangeId', summary: "Retrieve Detailed Exchange Information (a user's exchange)" },
+    handler: async (request, level) => getExchange(db, request.partner.id, request.params.exchangeId, level === 'user'),
+  });
 };

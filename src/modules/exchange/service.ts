@@ -7,7 +7,7 @@ import { formatAmount } from '../../kernel/money.js';
 import { post } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { usableAccount } from './accounts.js';
-import { quoteExchange, type ExchangeQuote } from './quote.js';
+import type { ExchangeQuote } from './quote.js';
 import { findExchange, insertExchange, insertLock, lockForUse, markLockUsed, type ExchangeRow, type LockRow } from './store.js';
 
 /** Rate locks live 40 seconds of the partner's (simulated) time. */
@@ -86,7 +86,10 @@ export function checkLock(
  */
 export async function executeExchange(
   q: Queryable,
-  req: { partnerId: string; userId: string | null; externalUserId: string | null; lockId: string; amount: bigint; from: CurrencyCode; to: CurrencyCode; now: Date },
+  req: {
+    partnerId: string; userId: string | null; externalUserId: string | null; lockId: string; amount: bigint;
+    from: CurrencyCode; to: CurrencyCode; now: Date;
+  },
 ): Promise<string> {
   const lock = checkLock(await lockForUse(q, req.partnerId, req.lockId), {
     userId: req.userId, purpose: 'exchange', now: req.now, amountFrom: req.amount, from: req.from, to: req.to,

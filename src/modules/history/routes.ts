@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { validationError } from '../../kernel/errors.js';
 import { CurrencySlug, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
-import { requireUser } from '../users/service.js';
-import { UserParams } from '../users/schemas.js';
+import { twinRoutes } from '../../platform/twin-routes.js';
+import { requireUser, UserParams } from '../users/index.js';
 import { transactionHistory, type HistoryFilter } from './store.js';
 
 const Transaction = Type.Object({
@@ -45,15 +45,15 @@ const tags = ['Transaction history'];
 export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
 
-  app.get('/v1/partner/transaction-history', {
-    schema: { tags, summary: "Get Transaction History (the partner's own balances)", querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
-  }, async (request) => transactionHistory(db, { partnerId: request.partner.id }, parseFilter(request.query)));
-
-  app.get('/v1/user/transaction-history/:externalUserId', {
-    schema: { tags, summary: 'Get User Transaction History', params: UserParams, querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
-  }, async (request) => {
-    const filter = parseFilter(request.query);
-    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
-    return transactionHistory(db, { partnerId: request.partner.id, userId: user.id }, filter);
+  twinRoutes(app, {
+    schema: { tags, querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
+    partner: { url: '/v1/partner/transaction-history', summary: "Get Transaction History (the partner's own balances)" },
+    user: { url: '/v1/user/transaction-history/:externalUserId', summary: 'Get User Transaction History', schema: { params: UserParams } },
+    handler: async (request, level) => {
+      const filter = parseFilter(request.query);
+      if (level === 'partner') return transactionHistory(db, { partnerId: request.partner.id }, filter);
+      const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+      return transactionHistory(db, { partnerId: request.partner.id, userId: user.id }, filter);
+    },
   });
 };

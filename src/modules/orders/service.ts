@@ -4,15 +4,13 @@ import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId, isUuid } from '../../kernel/ids.js';
 import { parseAmount, toMinor, toNumber } from '../../kernel/money.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { findAccount, post } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { exchangeFee, rates } from '../../rails/fx/rates.js';
-import { nextAddressIndex } from '../balances/service.js';
-import { checkLock, LOCK_SECONDS } from '../exchange/service.js';
-import { convertDown, convertUpInverse, RATE_DIGITS } from '../exchange/quote.js';
-import { insertLock, lockForUse, markLockUsed } from '../exchange/store.js';
+import { nextAddressIndex } from '../balances/index.js';
+import { checkLock, convertDown, convertUpInverse, insertLock, LOCK_SECONDS, lockForUse, markLockUsed, RATE_DIGITS } from '../exchange/index.js';
 import { findOrder, findOrderByAddress, insertOrder, lockOrder, updateOrder, type OrderRow } from './store.js';
 
 /**
@@ -28,8 +26,8 @@ import { findOrder, findOrderByAddress, insertOrder, lockOrder, updateOrder, typ
 export const ORDER_WINDOW_MINUTES = 30;
 /** Smallest order: 1.00 EUR. */
 export const MIN_ORDER_EUR = 100n;
-const ASSIGN_JOB = 'order.assign_address';
-const EXPIRE_JOB = 'order.expire';
+export const ASSIGN_JOB = 'order.assign_address';
+export const EXPIRE_JOB = 'order.expire';
 
 /**
  * EUR per unit of crypto the payer gets: mid rate less the exchange fee, 12 significant digits,
@@ -143,18 +141,20 @@ async function emitOrderEvent(q: Queryable, order: OrderRow): Promise<void> {
   await emitEvent(q, order.partner_id, 'order.status', { id: order.id, ...orderView(order) });
 }
 
-registerJob(ASSIGN_JOB, async (job, { q, now }) => {
+/** Publishes the order's address and opens its payment window. */
+export const assignAddress: JobHandler = async (job, { q, now }) => {
   const expiresAt = new Date(now.getTime() + ORDER_WINDOW_MINUTES * 60_000);
   const order = await updateOrder(q, job.payload.orderId, { status: 'WAITING_FOR_PAYMENT', expires_at: expiresAt, updated_at: now }, 'WAITING_FOR_WALLET_ADDRESS');
   if (!order) return;
   await enqueueJob(q, { kind: EXPIRE_JOB, partnerId: order.partner_id, runAt: expiresAt, payload: { orderId: order.id } });
   await emitOrderEvent(q, order);
-});
+};
 
-registerJob(EXPIRE_JOB, async (job, { q, now }) => {
+/** Closes the payment window of an order nothing was paid to. */
+export const expireOrder: JobHandler = async (job, { q, now }) => {
   const order = await updateOrder(q, job.payload.orderId, { status: 'EXPIRED', updated_at: now }, 'WAITING_FOR_PAYMENT');
   if (order) await emitOrderEvent(q, order);
-});
+};
 
 /** Hooks the crypto rail calls for deposits to an order's address. */
 

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { deriveWebhookToken, newApiKey, sha256 } from '../../kernel/secrets.js';
-import { nextAddressIndex, openBalances } from '../balances/service.js';
+import { nextAddressIndex, openBalances } from '../balances/index.js';
 
 export interface PartnerRow {
   id: string;

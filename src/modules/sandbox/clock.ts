@@ -24,7 +24,7 @@ export const sandboxClockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let jobsRun = 0;
     // Jobs may schedule follow-ups that are already due; a background worker may hold some.
     for (let round = 0; round < 1000; round++) {
-      jobsRun += await drainJobs(db, request.partner.id);
+      jobsRun += await drainJobs(db, app.ctx.jobs, request.partner.id);
       if ((await countDueJobs(db, request.partner.id)) === 0) break;
       await new Promise((r) => setTimeout(r, 10));
     }

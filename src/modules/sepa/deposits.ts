@@ -3,13 +3,12 @@ import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import type { SqlPart } from '../../kernel/sql.js';
 import { formatAmount } from '../../kernel/money.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { post, type AccountRow } from '../../ledger/index.js';
 import { emitEvent, eventParts } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { checkName } from '../../rails/sepa/simulator.js';
-import { BALANCE_CLOSED, type UserRow } from '../users/service.js';
-import { holderNames } from './users.js';
+import { BALANCE_CLOSED, holderNames, type UserRow } from '../users/index.js';
 
 /**
  * Incoming SEPA payments. Partner IBANs and senders whose name matches the user's name are
@@ -39,7 +38,7 @@ export interface IncomingSepa {
   reference?: string;
 }
 
-const REVIEW_JOB = 'sepa.deposit.review';
+export const REVIEW_JOB = 'sepa.deposit.review';
 
 /**
  * One read (the balance owning the IBAN, with its user); a matching sender is then credited in one
@@ -128,7 +127,8 @@ async function credit(
   ]);
 }
 
-registerJob(REVIEW_JOB, async (job, { q, now }) => {
+/** The (simulated) manual review's decision on a deposit left PENDING. */
+export const reviewDeposit: JobHandler = async (job, { q, now }) => {
   const [deposit] = await q.query<SepaDepositRow & { account_status: string; owner_external_user_id: string | null }>(
     `SELECT d.*, a.status AS account_status, u.external_user_id AS owner_external_user_id
      FROM sepa_deposits d JOIN accounts a ON a.id = d.account_id LEFT JOIN users u ON u.id = d.user_id
@@ -149,7 +149,7 @@ registerJob(REVIEW_JOB, async (job, { q, now }) => {
   // Rejected: returned to the sending bank. The money never entered the ledger.
   await q.query(`UPDATE sepa_deposits SET status = 'REJECTED', decided_at = $2 WHERE id = $1`, [row.id, now]);
   await emitEvent(q, row.partner_id, 'sepa_deposit.status', depositEvent({ ...row, status: 'REJECTED' }, externalUserId));
-});
+};
 
 /** The `sepa_deposit.status` event's body. */
 function depositEvent(deposit: SepaDepositRow, externalUserId: string | null): Record<string, unknown> {

@@ -7,11 +7,10 @@ import { Amount, CurrencySlug, decodeCursor, encodeCursor, Nullable, PageQuery, 
 import { findAccount } from '../../ledger/index.js';
 import { BANK_BIC, BANK_NAME, normalizeIban } from '../../rails/sepa/iban.js';
 import { railSettings } from '../../rails/settings.js';
-import { requireUser, type UserRow } from '../users/service.js';
+import { twinRoutes } from '../../platform/twin-routes.js';
+import { fullName, requireUser, UserObject, type UserRow } from '../users/index.js';
 import { listContacts } from './deposits.js';
 import { createSepaTransfer, getSepaTransfer, type NewSepaTransfer } from './transfers.js';
-import { fullName, UserObject } from './users.js';
-
 
 const DepositInfo = Type.Object({
   title: Type.String({ description: 'Reference to type exactly in the transfer title (the EUR balance id)' }),
@@ -108,19 +107,17 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   }
 
-  app.get('/v1/partner/sepa-deposit/info', {
-    schema: { tags: ['SEPA'], summary: 'Get SEPA Deposit Info', response: { 200: DepositInfo, ...partnerErrors } },
-  }, async (request) => depositInfo(request.partner.id, request.partner.name));
+  const ExternalUser = { params: Type.Object({ externalUserId: Type.String({ minLength: 1 }) }) };
 
-  app.get('/v1/sepa-deposit/info/:externalUserId', {
-    schema: {
-      tags: ['SEPA'], summary: 'Get SEPA Deposit Info (user)',
-      params: Type.Object({ externalUserId: Type.String({ minLength: 1 }) }),
-      response: { 200: DepositInfo, ...partnerErrors },
+  twinRoutes(app, {
+    schema: { tags: ['SEPA'], response: { 200: DepositInfo, ...partnerErrors } },
+    partner: { url: '/v1/partner/sepa-deposit/info', summary: 'Get SEPA Deposit Info' },
+    user: { url: '/v1/sepa-deposit/info/:externalUserId', summary: 'Get SEPA Deposit Info (user)', schema: ExternalUser },
+    handler: async (request, level) => {
+      if (level === 'partner') return depositInfo(request.partner.id, request.partner.name);
+      const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+      return depositInfo(request.partner.id, request.partner.name, user);
     },
-  }, async (request) => {
-    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
-    return depositInfo(request.partner.id, request.partner.name, user);
   });
 
   async function contacts(partnerId: string, userId: string | null, limit = 20, cursor?: string) {
@@ -132,70 +129,53 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     };
   }
 
-  app.get('/v1/partner/sepa-deposit/contacts', {
-    schema: {
-      tags: ['SEPA'], summary: 'Get SEPA Deposit Contact List (sender IBANs approved by the name check)',
-      querystring: Type.Object(PageQuery),
-      response: { 200: ContactList, ...partnerErrors },
+  twinRoutes(app, {
+    schema: { tags: ['SEPA'], querystring: Type.Object(PageQuery), response: { 200: ContactList, ...partnerErrors } },
+    partner: { url: '/v1/partner/sepa-deposit/contacts', summary: 'Get SEPA Deposit Contact List (sender IBANs approved by the name check)' },
+    user: { url: '/v1/sepa-deposit/contacts/:externalUserId', summary: 'Get SEPA Deposit Contact List (user)', schema: ExternalUser },
+    handler: async (request, level) => {
+      if (level === 'partner') return contacts(request.partner.id, null, request.query.limit, request.query.cursor);
+      const user = await requireUser(db, request.partner.id, request.params.externalUserId);
+      return contacts(request.partner.id, user.id, request.query.limit, request.query.cursor);
     },
-  }, async (request) => contacts(request.partner.id, null, request.query.limit, request.query.cursor));
-
-  app.get('/v1/sepa-deposit/contacts/:externalUserId', {
-    schema: {
-      tags: ['SEPA'], summary: 'Get SEPA Deposit Contact List (user)',
-      params: Type.Object({ externalUserId: Type.String({ minLength: 1 }) }),
-      querystring: Type.Object(PageQuery),
-      response: { 200: ContactList, ...partnerErrors },
-    },
-  }, async (request) => {
-    const user = await requireUser(db, request.partner.id, request.params.externalUserId);
-    return contacts(request.partner.id, user.id, request.query.limit, request.query.cursor);
   });
 
   const TransferCreated = Type.Object({ transferId: Uuid });
 
-  app.post('/v1/partner/sepa-transfer', {
-    schema: {
-      tags: ['SEPA'], summary: 'Create a SEPA Transfer from the partner balance',
-      description: 'Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously.',
-      body: Type.Object(transferFields, { additionalProperties: false }),
-      response: { 200: TransferCreated, ...partnerErrors },
+  twinRoutes(app, {
+    method: 'POST',
+    schema: { tags: ['SEPA'], response: { 200: TransferCreated, ...partnerErrors } },
+    partner: {
+      url: '/v1/partner/sepa-transfer', summary: 'Create a SEPA Transfer from the partner balance',
+      schema: {
+        description: 'Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously.',
+        body: Type.Object(transferFields, { additionalProperties: false }),
+      },
     },
-  }, async (request) => {
-    const input = parseTransfer(request.body);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx((q) => createSepaTransfer(q, request.partner.id, undefined, input, now));
-    return { transferId: row.id };
+    user: {
+      url: '/v1/sepa-transfer', summary: "Create a SEPA Transfer from a user's balance",
+      schema: { body: Type.Object({ sourceExternalUserId: Type.String({ minLength: 1 }), ...transferFields }, { additionalProperties: false }) },
+    },
+    handler: async (request, level) => {
+      const input = parseTransfer(request.body);
+      const now = partnerNow(request.partner.clockOffsetMs);
+      const row = await db.tx(async (q) => {
+        if (level === 'partner') return createSepaTransfer(q, request.partner.id, undefined, input, now);
+        const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
+        return createSepaTransfer(q, request.partner.id, user, input, now);
+      });
+      return { transferId: row.id };
+    },
   });
 
-  app.post('/v1/sepa-transfer', {
-    schema: {
-      tags: ['SEPA'], summary: "Create a SEPA Transfer from a user's balance",
-      body: Type.Object({ sourceExternalUserId: Type.String({ minLength: 1 }), ...transferFields }, { additionalProperties: false }),
-      response: { 200: TransferCreated, ...partnerErrors },
-    },
-  }, async (request) => {
-    const input = parseTransfer(request.body);
-    const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx(async (q) => {
-      const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-      return createSepaTransfer(q, request.partner.id, user, input, now);
-    });
-    return { transferId: row.id };
-  });
-
-  const detailsSchema = {
-    params: Type.Object({ transferId: Type.String() }),
-    response: { 200: TransferDetails, ...partnerErrors },
-  };
   const details = async (partnerId: string, transferId: string) => {
     if (!isUuid(transferId)) throw new ApiError('P428');
     return getSepaTransfer(db, partnerId, transferId.toLowerCase());
   };
-  app.get('/v1/partner/sepa-transfer/details/:transferId', {
-    schema: { tags: ['SEPA'], summary: 'Get SEPA Transfer Details', ...detailsSchema },
-  }, async (request) => details(request.partner.id, request.params.transferId));
-  app.get('/v1/sepa-transfer/details/:transferId', {
-    schema: { tags: ['SEPA'], summary: 'Get SEPA Transfer Details (user)', ...detailsSchema },
-  }, async (request) => details(request.partner.id, request.params.transferId));
+  twinRoutes(app, {
+    schema: { tags: ['SEPA'], params: Type.Object({ transferId: Type.String() }), response: { 200: TransferDetails, ...partnerErrors } },
+    partner: { url: '/v1/partner/sepa-transfer/details/:transferId', summary: 'Get SEPA Transfer Details' },
+    user: { url: '/v1/sepa-transfer/details/:transferId', summary: 'Get SEPA Transfer Details (user)' },
+    handler: async (request, _level) => details(request.partner.id, request.params.transferId),
+  });
 };

@@ -2,13 +2,12 @@ import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { Decimal, formatAmount, toNumber } from '../../kernel/money.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { findAccount, hold, postHold, voidHold } from '../../ledger/index.js';
 import { emitEvent } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { clearTransfer } from '../../rails/sepa/simulator.js';
-import type { UserRow } from '../users/service.js';
-import { userObject } from './users.js';
+import { userObject, type UserRow } from '../users/index.js';
 
 /**
  * Outgoing SEPA transfers: amount + fee are held at creation (P433 when short), then the
@@ -45,7 +44,7 @@ export interface NewSepaTransfer {
   companyName?: string;
 }
 
-const SETTLE_JOB = 'sepa.transfer.settle';
+export const SETTLE_JOB = 'sepa.transfer.settle';
 
 /** 0.1 % (configurable) rounded up to the cent, at least the minimum (1 EUR by default). */
 export function sepaFee(amount: bigint): bigint {
@@ -83,7 +82,8 @@ export async function createSepaTransfer(
   return row;
 }
 
-registerJob(SETTLE_JOB, async (job, { q, now }) => {
+/** The simulated clearing's answer on a PENDING transfer. */
+export const settleTransfer: JobHandler = async (job, { q, now }) => {
   const [transfer] = await q.query<SepaTransferRow>('SELECT * FROM sepa_transfers WHERE id = $1 FOR NO KEY UPDATE', [job.payload.transferId]);
   if (!transfer || transfer.status !== 'PENDING') return; // settled already: never twice
   const result = clearTransfer(transfer.destination_iban);
@@ -116,7 +116,7 @@ registerJob(SETTLE_JOB, async (job, { q, now }) => {
   const view = transferView(row, user);
   if (user) await emitEvent(q, row.partner_id, 'sepa_transfer.status', { ...view, externalUserId: user.external_user_id });
   else await emitEvent(q, row.partner_id, 'partner_sepa_transfer.status', view);
-});
+};
 
 /** Get SEPA Transfer Details body (also the webhook payload). */
 export function transferView(row: SepaTransferRow, user?: UserRow) {

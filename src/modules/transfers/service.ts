@@ -7,9 +7,8 @@ import { parseCurrency } from '../../kernel/schemas.js';
 import type { SqlPart } from '../../kernel/sql.js';
 import { findAccount, post } from '../../ledger/index.js';
 import { eventParts } from '../../outbox/events.js';
-import { assertUsable } from '../exchange/accounts.js';
-import { knownBalance, moneyMoverGuard, refusalOf, rememberBalance, type BalanceIds } from '../users/money-movers.js';
-import { requireUserAccounts } from '../users/service.js';
+import { assertUsable } from '../exchange/index.js';
+import { knownBalance, moneyMoverGuard, refusalOf, rememberBalance, requireUserAccounts, type BalanceIds } from '../users/index.js';
 
 /**
  * Internal transfers between balances of one partner: partner -> user (funding), user -> partner

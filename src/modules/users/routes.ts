@@ -1,7 +1,7 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { partnerErrors } from '../../kernel/schemas.js';
-import { balancesView } from '../balances/service.js';
+import { balancesView } from '../balances/index.js';
 import {
   CreateKycUserResponse, CreateNonKycUserResponse, CreateUserBody, UpdateUserBody, UserParams, UserView,
 } from './schemas.js';

@@ -1,5 +1,5 @@
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
-import { CryptoBalance, FiatBalance } from '../balances/schemas.js';
+import { CryptoBalance, FiatBalance } from '../balances/index.js';
 import { Nullable, Timestamp, Uuid } from '../../kernel/schemas.js';
 
 /**

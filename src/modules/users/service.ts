@@ -4,25 +4,13 @@ import { newId } from '../../kernel/ids.js';
 import { findAccount, listAccounts, lockAccounts, openAccount, post, setAccountStatus, type AccountRow, type Line } from '../../ledger/index.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 import { emitEvent } from '../../outbox/events.js';
-import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/service.js';
+import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/index.js';
 import type { CreateUserInput, ProfileInput } from './schemas.js';
 import { insertUser, pendingHoldCount, setStatus, updateProfile } from './store.js';
+import type { UserRow } from './types.js';
 import { normalizeProfile, requireCountry } from './validation.js';
 
-export interface UserRow {
-  id: string;
-  partner_id: string;
-  external_user_id: string;
-  model: 'KYC' | 'NON_KYC';
-  status: string;
-  profile: Record<string, any>;
-  address_index: number;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
-  status_before_suspension?: string | null;
-  kyc_decided_at?: Date | null;
-}
+export type { UserRow };
 
 /**
  * User statuses (docs/decisions.md, "Users"): a KYC user starts WAITING_FOR_VERIFICATION and

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
-import type { UserRow } from './service.js';
+import type { UserRow } from './types.js';
 
 /** SQL of the users table. */
 

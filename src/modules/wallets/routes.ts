@@ -2,10 +2,10 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
-import { enqueueJob, registerJob } from '../../jobs/queue.js';
+import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
-import { cryptoCurrency, cryptoNetwork } from '../crypto/routes.js';
+import { cryptoCurrency, cryptoNetwork } from '../crypto/index.js';
 import { newId } from '../../kernel/ids.js';
 
 /**
@@ -13,9 +13,10 @@ import { newId } from '../../kernel/ids.js';
  * none (partners created before a network was added). The address is derived at request time
  * (it needs the master secret) and stored by a job, which reports it with 'wallet.status'.
  */
-const CREATE_JOB = 'wallet.create';
+export const CREATE_JOB = 'wallet.create';
 
-registerJob(CREATE_JOB, async (job, { q, now }) => {
+/** Stores the derived address and reports it. */
+export const createWallet: JobHandler = async (job, { q, now }) => {
   const { partnerId, family, address, path, currency, network, walletId } = job.payload;
   const inserted = await q.query(
     `INSERT INTO wallet_addresses (family, address, partner_id, user_id, derivation_path, created_at)
@@ -27,7 +28,7 @@ registerJob(CREATE_JOB, async (job, { q, now }) => {
     status: inserted.length ? 'ACTIVE' : 'FAILED',
     createdAt: now.toISOString(),
   });
-});
+};
 
 export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.ctx;

@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../../config.js';
 import type { Db, Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { enqueueJob, registerJob, type JobContext } from '../../jobs/queue.js';
+import { enqueueJob, type JobContext, type JobHandler } from '../../jobs/queue.js';
 import { deriveWebhookToken } from '../../kernel/secrets.js';
 import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
 import { getSettings } from './settings.js';
@@ -85,11 +85,12 @@ interface ClaimedAttempt {
   eventType: string;
 }
 
-registerJob(WEBHOOK_ATTEMPT_JOB, async (job, ctx) => {
+/** One delivery attempt (the job outbox/events.ts queues with each event): claim, call after commit, record. */
+export const attemptDelivery: JobHandler = async (job, ctx) => {
   const { deliveryId, attemptNo } = job.payload as { deliveryId: string; attemptNo: number };
   const claimed = await claimAttempt(ctx, deliveryId, attemptNo);
   if (claimed) ctx.afterCommit(() => sendAndRecord(ctx.db, claimed));
-});
+};
 
 async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: number): Promise<ClaimedAttempt | null> {
   const { q, now } = ctx;

@@ -2,8 +2,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { Nullable, partnerErrors } from '../../kernel/schemas.js';
 import { findAccount } from '../../ledger/index.js';
-import { ExternalUserId } from '../users/schemas.js';
-import { decideKyc, requireUser } from '../users/service.js';
+import { ExternalUserId } from './schemas.js';
+import { decideKyc, requireUser } from './service.js';
 
 /**
  * POST /v1/sandbox/kyc-decision: the simulated KYC provider's verdict on a KYC-model user waiting

@@ -1,10 +1,9 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { partnerErrors } from '../../kernel/schemas.js';
-import { requireUser } from '../users/service.js';
-import { UserParams } from '../users/schemas.js';
-import { Balances } from './schemas.js';
-import { balancesView } from './service.js';
+import { Balances, balancesView } from '../balances/index.js';
+import { UserParams } from './schemas.js';
+import { requireUser } from './service.js';
 
 /** Get User Balances, at the FAQ's path and at the path P100's client code calls; same body as the partner's. */
 export const userBalancesRoutes: FastifyPluginAsyncTypebox = async (app) => {

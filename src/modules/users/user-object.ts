@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable } from '../../kernel/schemas.js';
-import type { UserRow } from '../users/service.js';
+import type { UserRow } from './types.js';
 
 /** The `user` object of SEPA transfer details and rail webhooks (user-operations.md 7.4). */
 export const UserObject = Type.Object({

@@ -15,7 +15,7 @@ const PING_TIMEOUT_MS = 2000;
  * is checked on a connection of its own (not the request pool), within two seconds, so health
  * answers, and says what is wrong, while the pool is exhausted or PostgreSQL is down.
  */
-export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
     schema: {
       tags: ['Platform'], summary: 'Health (database, optionally the ledger invariant)',

@@ -1,0 +1,7 @@
+import type { CentumModule } from '../../platform/module.js';
+import { CREATE_JOB, createWallet, walletRoutes } from './routes.js';
+
+/** Create Wallet: a partner's deposit address for a network added after the partner was created. */
+export const walletsModule: CentumModule = { name: 'wallets', routes: walletRoutes, jobs: { [CREATE_JOB]: createWallet } };
+
+export { CREATE_JOB };
