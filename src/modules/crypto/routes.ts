@@ -4,12 +4,13 @@ import { CURRENCIES, findCurrency, findNetwork, type Currency, type NetworkConfi
 import { ApiError } from '../../kernel/errors.js';
 import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { networkFeeQuote } from '../../money/fees.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
 import { requireUser } from '../users/service.js';
 import { isUuid } from '../../kernel/ids.js';
 import { UserObject } from '../sepa/users.js';
 import { updateTravelRule } from './deposits.js';
-import { createWithdrawal, getWithdrawal, withdrawalFees, type NewWithdrawal } from './withdrawals.js';
+import { createWithdrawal, getWithdrawal, type NewWithdrawal } from './withdrawals.js';
 
 /** A crypto currency from a request (any case); P410 when unknown or not crypto. */
 export function cryptoCurrency(value: string): Currency {
@@ -98,7 +99,7 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const networkFee = (query: { currency: string; network?: string }) => {
     const currency = cryptoCurrency(query.currency);
     const network = cryptoNetwork(currency, query.network);
-    return { networkFee: toNumber(toMinor(network.networkFee, currency.scale), currency.scale) };
+    return { networkFee: toNumber(networkFeeQuote(currency, network), currency.scale) };
   };
   app.get('/v1/partner/crypto-withdrawal/get-network-fee', {
     schema: { tags: ['Crypto'], summary: 'Get Network Fee', ...feeSchema },
