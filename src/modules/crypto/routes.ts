@@ -121,7 +121,7 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const input = parseWithdrawal(request.body);
     const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx((q) => createWithdrawal(q, request.partner.id, undefined, input, now));
+    const row = await db.tx((q) => createWithdrawal(q, { partnerId: request.partner.id, input, now }));
     return { withdrawalId: row.id };
   });
 
@@ -136,7 +136,7 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx(async (q) => {
       const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-      return createWithdrawal(q, request.partner.id, user, input, now);
+      return createWithdrawal(q, { partnerId: request.partner.id, user, input, now });
     });
     return { withdrawalId: row.id };
   });

@@ -66,12 +66,10 @@ const moneyOf = (w: WithdrawalRow): CryptoWithdrawalMoney => ({
   amount: w.amount, serviceFee: w.service_fee, networkFee: w.network_fee,
 });
 
+/** Holds amount + fees on the payer's balance (the partner's, or `user`'s), broadcasts and queues the confirmations. */
 export async function createWithdrawal(
   q: Queryable,
-  partnerId: string,
-  user: UserRow | undefined,
-  input: NewWithdrawal,
-  now: Date,
+  { partnerId, user, input, now }: { partnerId: string; user?: UserRow; input: NewWithdrawal; now: Date },
 ): Promise<WithdrawalRow> {
   const account = await usableBalance(q, { partnerId, userId: user?.id }, input.currency);
   const network = findNetwork(CURRENCIES[input.currency], input.network)!;

@@ -163,7 +163,7 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const input = parseTransfer(request.body);
     const now = partnerNow(request.partner.clockOffsetMs);
-    const row = await db.tx((q) => createSepaTransfer(q, request.partner.id, undefined, input, now));
+    const row = await db.tx((q) => createSepaTransfer(q, { partnerId: request.partner.id, input, now }));
     return { transferId: row.id };
   });
 
@@ -178,7 +178,7 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx(async (q) => {
       const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-      return createSepaTransfer(q, request.partner.id, user, input, now);
+      return createSepaTransfer(q, { partnerId: request.partner.id, user, input, now });
     });
     return { transferId: row.id };
   });

@@ -54,12 +54,10 @@ const SETTLE_JOB = 'sepa.transfer.settle';
 /** The fee of a transfer of `amount` at the current settings: 0.1 % rounded up, at least 1 EUR by default. */
 export const sepaFee = (amount: bigint): bigint => sepaTransferFee(amount, railSettings());
 
+/** Holds amount + fee on the payer's EUR balance (the partner's, or `user`'s) and queues the settlement. */
 export async function createSepaTransfer(
   q: Queryable,
-  partnerId: string,
-  user: UserRow | undefined,
-  input: NewSepaTransfer,
-  now: Date,
+  { partnerId, user, input, now }: { partnerId: string; user?: UserRow; input: NewSepaTransfer; now: Date },
 ): Promise<SepaTransferRow> {
   const account = await usableBalance(q, { partnerId, userId: user?.id }, 'eur');
   const id = newId();
