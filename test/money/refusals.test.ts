@@ -5,8 +5,7 @@ import { REFUSALS } from '../../src/money/refusals.js';
 import { knownBalance, rememberBalance } from '../../src/modules/users/money-movers.js';
 import { startTestApp, type ApiResponse, type TestApp, type TestPartner } from '../support/app.js';
 import { amounts, balances, expectError, fund } from '../support/balances.js';
-import { createUser } from '../exchange/helpers.js';
-import { createKycUser, uniqueId } from '../users/helpers.js';
+import { createKycUser, createUser, uniqueId } from '../support/users.js';
 
 /**
  * Every entry of REFUSALS (src/money/refusals.ts), made to happen through HTTP on both paths that
