@@ -1,6 +1,7 @@
 import type { Queryable } from '../kernel/db.js';
 import type { CurrencyCode } from '../kernel/currencies.js';
 import { newId } from '../kernel/ids.js';
+import { BalanceStatus } from '../kernel/statuses.js';
 
 export interface Owner {
   partnerId: string;
@@ -16,7 +17,7 @@ export interface AccountRow {
   currency: CurrencyCode;
   posted: bigint;
   pending_debits: bigint;
-  status: string;
+  status: BalanceStatus;
   iban: string | null;
   created_at: Date;
 }
@@ -25,13 +26,13 @@ export async function openAccount(
   q: Queryable,
   owner: Owner,
   currency: CurrencyCode,
-  opts: { status?: string; iban?: string | null } = {},
+  opts: { status?: BalanceStatus; iban?: string | null } = {},
 ): Promise<string> {
   const id = newId();
   await q.query(
     `INSERT INTO accounts (id, owner_type, partner_id, user_id, currency, status, iban)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [id, owner.userId ? 'user' : 'partner', owner.partnerId, owner.userId ?? null, currency, opts.status ?? 'ACTIVE', opts.iban ?? null],
+    [id, owner.userId ? 'user' : 'partner', owner.partnerId, owner.userId ?? null, currency, opts.status ?? BalanceStatus.ACTIVE, opts.iban ?? null],
   );
   return id;
 }
@@ -62,7 +63,7 @@ export async function lockAccounts(q: Queryable, accountIds: string[]): Promise<
 }
 
 /** Status and IBAN of a balance (activation of a KYC user's fiat balance). Not an amount. */
-export async function setAccountStatus(q: Queryable, accountId: string, status: string, iban?: string): Promise<void> {
+export async function setAccountStatus(q: Queryable, accountId: string, status: BalanceStatus, iban?: string): Promise<void> {
   await q.query('UPDATE accounts SET status = $2, iban = coalesce($3, iban) WHERE id = $1', [accountId, status, iban ?? null]);
 }
 

@@ -3,6 +3,7 @@ import type { Queryable } from '../kernel/db.js';
 import type { CurrencyCode } from '../kernel/currencies.js';
 import { newId } from '../kernel/ids.js';
 import { composeStatement, type SqlPart } from '../kernel/sql.js';
+import { BalanceStatus, HoldStatus } from '../kernel/statuses.js';
 import { randomHouseAccountId, type HouseKind } from './house.js';
 
 /**
@@ -10,6 +11,8 @@ import { randomHouseAccountId, type HouseKind } from './house.js';
  * zero per currency. A line's amount is signed: positive credits the account, negative debits it.
  * Partner and user accounts can never go below zero available (posted - pending_debits); house
  * accounts can. A CLOSED account (its user was deleted and its money swept) takes no credit (P610).
+ * What each operation posts is written in src/money/postings.ts; who may move money, in
+ * src/money/refusals.ts (a posting's `guard`).
  */
 
 export type AccountRef = { accountId: string } | { house: HouseKind };
@@ -122,7 +125,7 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
     {
       name: 'ledger_found',
       text: `SELECT count(*)::int AS e,
-                    count(*) FILTER (WHERE status = 'CLOSED'
+                    count(*) FILTER (WHERE status = '${BalanceStatus.CLOSED}'
                                        AND id IN (SELECT account_id FROM ledger_lines WHERE amount > 0))::int AS closed
              FROM ledger_locked`,
       values: [],
@@ -197,7 +200,7 @@ export async function hold(q: Queryable, input: HoldInput): Promise<string> {
  */
 export async function postHold(q: Queryable, holdId: string, input: PostingInput): Promise<string | null> {
   const [held] = await q.query<{ account_id: string; amount: bigint }>(
-    `UPDATE holds SET status = 'POSTED', resolved_at = now() WHERE id = $1 AND status = 'PENDING'
+    `UPDATE holds SET status = '${HoldStatus.POSTED}', resolved_at = now() WHERE id = $1 AND status = '${HoldStatus.PENDING}'
      RETURNING account_id, amount`,
     [holdId],
   );
@@ -217,7 +220,7 @@ export async function postHold(q: Queryable, holdId: string, input: PostingInput
 /** Gives held funds back. Returns false when the hold was already resolved. */
 export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
   const [held] = await q.query<{ account_id: string; amount: bigint }>(
-    `UPDATE holds SET status = 'VOIDED', resolved_at = now() WHERE id = $1 AND status = 'PENDING'
+    `UPDATE holds SET status = '${HoldStatus.VOIDED}', resolved_at = now() WHERE id = $1 AND status = '${HoldStatus.PENDING}'
      RETURNING account_id, amount`,
     [holdId],
   );
@@ -248,7 +251,7 @@ export async function checkInvariant(q: Queryable): Promise<InvariantReport> {
   );
   const pending = await q.query<{ id: string }>(
     `SELECT a.id FROM accounts a
-     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM holds WHERE status = 'PENDING' GROUP BY account_id) h
+     LEFT JOIN (SELECT account_id, sum(amount) AS s FROM holds WHERE status = '${HoldStatus.PENDING}' GROUP BY account_id) h
        ON h.account_id = a.id
      WHERE a.pending_debits <> coalesce(h.s, 0)`,
   );

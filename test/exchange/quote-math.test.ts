@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convertDown, convertUpInverse, feeOf } from '../../src/modules/exchange/quote.js';
+import { convertDown, convertUpInverse, feeOf } from '../../src/money/arithmetic.js';
 
 /** The integer conversions against exact decimal arithmetic, for arbitrary amounts and rates. */
 const D = Decimal.clone({ precision: 80 });

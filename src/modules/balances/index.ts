@@ -5,4 +5,4 @@ import { partnerBalancesRoutes } from './routes.js';
 export const balancesModule: CentumModule = { name: 'balances', routes: partnerBalancesRoutes };
 
 export { Balances, CryptoBalance, FiatBalance } from './schemas.js';
-export { balancesView, FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from './service.js';
+export { balancesView, issueIban, nextAddressIndex, openBalances } from './service.js';

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Uuid } from '../../kernel/schemas.js';
+import { BalanceStatus } from '../../kernel/statuses.js';
 
 const NetworkConfig = Type.Object({
   mainnet: Type.Boolean(),
@@ -14,7 +15,7 @@ export const FiatBalance = Type.Object({
   name: Type.String({ examples: ['eur'] }),
   rate: Type.Number({ description: 'EUR value of one unit' }),
   iban: Nullable(Type.String()),
-  status: Type.String({ examples: ['ACTIVE', 'WAITING_TO_BE_ACTIVATED'] }),
+  status: Type.String({ examples: [BalanceStatus.ACTIVE, BalanceStatus.WAITING_TO_BE_ACTIVATED] }),
 });
 
 export const CryptoBalance = Type.Object({
@@ -23,7 +24,7 @@ export const CryptoBalance = Type.Object({
   name: Type.String({ examples: ['btc'] }),
   wallet: Nullable(Type.String({ description: 'Deposit address' })),
   rate: Type.Number({ description: 'EUR value of one unit' }),
-  status: Type.String({ examples: ['ACTIVE'] }),
+  status: Type.String({ examples: [BalanceStatus.ACTIVE] }),
   networkConfig: Type.Record(Type.String(), NetworkConfig),
 });
 

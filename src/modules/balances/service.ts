@@ -1,13 +1,12 @@
 import { CRYPTO_CODES, CURRENCIES, type ChainFamily, type CurrencyCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { formatAmount } from '../../kernel/money.js';
+import { BalanceStatus } from '../../kernel/statuses.js';
 import { available, listAccounts, openAccount, type Owner } from '../../ledger/index.js';
 import { deriveAddress } from '../../rails/chains/addresses.js';
 import { rates } from '../../rails/fx/rates.js';
 import { ibanFor } from '../../rails/sepa/iban.js';
 
-export const FIAT_ACTIVE = 'ACTIVE';
-export const FIAT_WAITING = 'WAITING_TO_BE_ACTIVATED';
 
 const familiesOf = (currency: CurrencyCode): ChainFamily[] => [...new Set(CURRENCIES[currency].networks.map((n) => n.family))];
 
@@ -32,12 +31,13 @@ export async function openBalances(
   owner: Owner,
   addressIndex: number,
   fiat: 'active' | 'waiting' | 'none',
-  cryptoStatus = 'ACTIVE',
 ): Promise<void> {
   if (fiat !== 'none') {
-    await openAccount(q, owner, 'eur', fiat === 'active' ? { status: FIAT_ACTIVE, iban: await issueIban(q) } : { status: FIAT_WAITING });
+    await openAccount(q, owner, 'eur', fiat === 'active'
+      ? { status: BalanceStatus.ACTIVE, iban: await issueIban(q) }
+      : { status: BalanceStatus.WAITING_TO_BE_ACTIVATED });
   }
-  for (const currency of CRYPTO_CODES) await openAccount(q, owner, currency, { status: cryptoStatus });
+  for (const currency of CRYPTO_CODES) await openAccount(q, owner, currency, { status: BalanceStatus.ACTIVE });
   const families = [...new Set(CRYPTO_CODES.flatMap(familiesOf))];
   for (const family of families) {
     const { address, path } = deriveAddress(secretKey, family, addressIndex);

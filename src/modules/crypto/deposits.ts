@@ -4,14 +4,16 @@ import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
 import { Decimal, toDecimal, toMinor, toNumber } from '../../kernel/money.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
+import { BalanceStatus, CryptoDepositStatus } from '../../kernel/statuses.js';
 import { findAccount, post } from '../../ledger/index.js';
+import { cryptoDepositPosting } from '../../money/postings.js';
+import { balanceRefusal, refusalError } from '../../money/refusals.js';
 import { emitEvent } from '../../outbox/events.js';
 import { FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { confirmationsAt, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
 import { rates } from '../../rails/fx/rates.js';
 import { railSettings } from '../../rails/settings.js';
 import { findOrderForDeposit, recordOrderPayment } from '../orders/index.js';
-import { BALANCE_CLOSED } from '../users/index.js';
 
 /**
  * Incoming crypto deposits: WAITING_FOR_VERIFICATION while the simulated chain confirms them,
@@ -20,7 +22,6 @@ import { BALANCE_CLOSED } from '../users/index.js';
  * data). Below the network's minDeposit a deposit is UNSUCCESSFUL and nothing is credited. Payments to an order's address
  * are reported to the orders module, which credits them itself.
  */
-export type DepositStatus = 'WAITING_FOR_VERIFICATION' | 'WAITING_FOR_TR_DATA' | 'SUCCESSFUL' | 'UNSUCCESSFUL';
 
 export interface DepositRow {
   id: string;
@@ -34,7 +35,7 @@ export interface DepositRow {
   sender_address: string | null;
   amount: bigint;
   eur_value: string;
-  status: DepositStatus;
+  status: CryptoDepositStatus;
   reason: string | null;
   transaction_hash: string;
   confirmations: number;
@@ -67,9 +68,10 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   let orderId: string | null = null;
   if (owner) {
     const account = await findAccount(q, { partnerId, userId: owner.user_id }, input.currency);
-    if (!account) throw new ApiError('P611');
-    if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
-    accountId = account.id;
+    // The balance refusals only (P611, P610 closed, P612): a payment from outside is not refused for its user's status.
+    const refusal = balanceRefusal(account);
+    if (refusal) throw refusalError(refusal, input.currency);
+    accountId = account!.id;
   } else {
     const order = await findOrderForDeposit(q, partnerId, input.network, input.address);
     if (!order) throw new ApiError('P613');
@@ -87,7 +89,8 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
        amount, eur_value, status, reason, transaction_hash, required_confirmations, created_at, finished_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
     [id, partnerId, owner?.user_id ?? null, accountId, orderId, input.currency, input.network, owner?.address ?? input.address,
-      input.senderAddress ?? null, input.amount, eurValue.toFixed(2), belowMinimum ? 'UNSUCCESSFUL' : 'WAITING_FOR_VERIFICATION',
+      input.senderAddress ?? null, input.amount, eurValue.toFixed(2),
+      belowMinimum ? CryptoDepositStatus.UNSUCCESSFUL : CryptoDepositStatus.WAITING_FOR_VERIFICATION,
       belowMinimum ? 'BELOW_MIN_DEPOSIT' : null, simulatedTxHash(input.network, id), network.confirmations, now,
       belowMinimum ? now : null],
   );
@@ -102,7 +105,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
 /** One simulated block for a deposit WAITING_FOR_VERIFICATION: confirmed a little more, or final. */
 export const confirmDeposit: JobHandler = async (job, { q, now }) => {
   const [deposit] = await q.query<DepositRow>('SELECT * FROM crypto_deposits WHERE id = $1 FOR NO KEY UPDATE', [job.payload.depositId]);
-  if (!deposit || deposit.status !== 'WAITING_FOR_VERIFICATION') return; // moved on already
+  if (!deposit || deposit.status !== CryptoDepositStatus.WAITING_FOR_VERIFICATION) return; // moved on already
   const network = networkOf(deposit);
   const confirmations = confirmationsAt(network, deposit.created_at, now);
   const final = confirmations >= deposit.required_confirmations;
@@ -118,11 +121,11 @@ export const confirmDeposit: JobHandler = async (job, { q, now }) => {
     return;
   }
   if (deposit.order_id) {
-    await finish(q, deposit.id, 'SUCCESSFUL', now);
+    await finish(q, deposit.id, CryptoDepositStatus.SUCCESSFUL, now);
   } else if (needsTravelRule(deposit)) {
     const [row] = await q.query<DepositRow>(
-      `UPDATE crypto_deposits SET status = 'WAITING_FOR_TR_DATA' WHERE id = $1 RETURNING *`,
-      [deposit.id],
+      `UPDATE crypto_deposits SET status = $2 WHERE id = $1 RETURNING *`,
+      [deposit.id, CryptoDepositStatus.WAITING_FOR_TR_DATA],
     );
     await emitDepositEvent(q, row);
   } else {
@@ -141,23 +144,19 @@ const needsTravelRule = (deposit: DepositRow): boolean =>
 
 async function credit(q: Queryable, deposit: DepositRow, now: Date): Promise<DepositRow> {
   // The user was deleted while the deposit confirmed: it goes back to the sender, uncredited.
-  const [account] = await q.query<{ status: string }>('SELECT status FROM accounts WHERE id = $1', [deposit.account_id]);
-  if (account.status === BALANCE_CLOSED) {
+  const [account] = await q.query<{ status: BalanceStatus }>('SELECT status FROM accounts WHERE id = $1', [deposit.account_id]);
+  if (account.status === BalanceStatus.CLOSED) {
     await q.query(`UPDATE crypto_deposits SET reason = 'ACCOUNT_CLOSED' WHERE id = $1`, [deposit.id]);
-    return finish(q, deposit.id, 'UNSUCCESSFUL', now);
+    return finish(q, deposit.id, CryptoDepositStatus.UNSUCCESSFUL, now);
   }
-  const postingId = await post(q, {
-    partnerId: deposit.partner_id, kind: 'crypto_deposit', refId: deposit.id,
-    description: `${deposit.currency} deposit ${deposit.transaction_hash}`,
-    lines: [
-      { account: { house: 'chain' }, currency: deposit.currency, amount: -deposit.amount },
-      { account: { accountId: deposit.account_id! }, currency: deposit.currency, amount: deposit.amount },
-    ],
-  });
-  return finish(q, deposit.id, 'SUCCESSFUL', now, postingId);
+  const postingId = await post(q, cryptoDepositPosting({
+    partnerId: deposit.partner_id, depositId: deposit.id, accountId: deposit.account_id!, currency: deposit.currency,
+    amount: deposit.amount, transactionHash: deposit.transaction_hash,
+  }));
+  return finish(q, deposit.id, CryptoDepositStatus.SUCCESSFUL, now, postingId);
 }
 
-async function finish(q: Queryable, id: string, status: DepositStatus, now: Date, postingId?: string): Promise<DepositRow> {
+async function finish(q: Queryable, id: string, status: CryptoDepositStatus, now: Date, postingId?: string): Promise<DepositRow> {
   const [row] = await q.query<DepositRow>(
     `UPDATE crypto_deposits SET status = $2, posting_id = $3, finished_at = $4 WHERE id = $1 RETURNING *`,
     [id, status, postingId ?? null, now],
@@ -184,7 +183,7 @@ export async function updateTravelRule(
   );
   const ownerMatches = deposit && (userId === 'any-user' ? deposit.user_id !== null : deposit.user_id === userId);
   if (!deposit || !ownerMatches) throw new ApiError('P634');
-  if (deposit.status !== 'WAITING_FOR_TR_DATA') throw new ApiError('P635');
+  if (deposit.status !== CryptoDepositStatus.WAITING_FOR_TR_DATA) throw new ApiError('P635');
   await q.query('UPDATE crypto_deposits SET travel_rule = $2 WHERE id = $1', [deposit.id, JSON.stringify(data)]);
   return credit(q, deposit, now);
 }

@@ -3,6 +3,7 @@ import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { networkFeeQuote } from '../../money/fees.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
 import { isUuid } from '../../kernel/ids.js';
 import { twinRoutes } from '../../platform/twin-routes.js';
@@ -80,7 +81,7 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const networkFee = (query: { currency: string; network?: string }) => {
     const currency = cryptoCurrency(query.currency);
     const network = cryptoNetwork(currency, query.network);
-    return { networkFee: toNumber(toMinor(network.networkFee, currency.scale), currency.scale) };
+    return { networkFee: toNumber(networkFeeQuote(currency, network), currency.scale) };
   };
   twinRoutes(app, {
     schema: {
@@ -113,9 +114,9 @@ export const cryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = parseWithdrawal(request.body);
       const now = partnerNow(request.partner.clockOffsetMs);
       const row = await db.tx(async (q) => {
-        if (level === 'partner') return createWithdrawal(q, request.partner.id, undefined, input, now);
+        if (level === 'partner') return createWithdrawal(q, { partnerId: request.partner.id, input, now });
         const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-        return createWithdrawal(q, request.partner.id, user, input, now);
+        return createWithdrawal(q, { partnerId: request.partner.id, user, input, now });
       });
       return { withdrawalId: row.id };
     },

@@ -4,7 +4,6 @@ import { exchangeRoutes } from './routes.js';
 /** Exchange between an owner's balances at a locked rate. Rate locks are shared with orders (purpose 'order'). */
 export const exchangeModule: CentumModule = { name: 'exchange', routes: exchangeRoutes };
 
-export { assertUsable, usableAccount } from './accounts.js';
-export { convertDown, convertUpInverse, RATE_DIGITS } from './quote.js';
+export { RATE_DIGITS } from './quote.js';
 export { checkLock, LOCK_SECONDS } from './service.js';
 export { insertLock, lockForUse, markLockUsed, type LockRow } from './store.js';

@@ -1,52 +1,21 @@
 import { Decimal } from 'decimal.js';
 import { CURRENCIES, type CurrencyCode } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
+import { convertDown, pow10, RATE_DIGITS } from '../../money/arithmetic.js';
+import { exchangeFeeOf } from '../../money/fees.js';
 import { exchangeFee, rates } from '../../rails/fx/rates.js';
 
 /**
- * Exchange arithmetic. Everything that decides an amount is integer (bigint) math on minor units
- * and on rates written as exact decimals, so a quote is reproduced exactly when it is executed.
- * Rounding always favours the house: the fee rounds up, the amount received rounds down.
+ * Exchange quotes. Everything that decides an amount is integer (bigint) math on minor units and
+ * on rates written as exact decimals (src/money/arithmetic.ts), so a quote is reproduced exactly
+ * when it is executed. Rounding always favours the house: the fee rounds up (src/money/fees.ts),
+ * the amount received rounds down.
  */
 
-/** Significant digits a quoted rate keeps (rounded down); a JSON number carries them exactly. */
-export const RATE_DIGITS = 12;
 /** Smallest exchange: the equivalent of 1 EUR of `currencyFrom` at the mid rate. */
 export const MIN_EXCHANGE_EUR = new Decimal(1);
 
-/** An exact decimal as an integer numerator over 10^exponent. */
-interface Fixed {
-  units: bigint;
-  exponent: number;
-}
-
-export function toFixedParts(value: Decimal | string): Fixed {
-  const text = new Decimal(value).toFixed();
-  const [whole, fraction = ''] = text.split('.');
-  return { units: BigInt(whole + fraction), exponent: fraction.length };
-}
-
-const pow10 = (n: number): bigint => 10n ** BigInt(n);
-const divFloor = (a: bigint, b: bigint): bigint => a / b; // operands are never negative here
-const divCeil = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
-
-/** minor(fromScale) * rate -> minor(toScale), rounded down. */
-export function convertDown(amount: bigint, fromScale: number, rate: Decimal | string, toScale: number): bigint {
-  const r = toFixedParts(rate);
-  return divFloor(amount * r.units * pow10(toScale), pow10(fromScale + r.exponent));
-}
-
-/** minor(fromScale) / rate -> minor(toScale), rounded up. */
-export function convertUpInverse(amount: bigint, fromScale: number, rate: Decimal | string, toScale: number): bigint {
-  const r = toFixedParts(rate);
-  return divCeil(amount * pow10(toScale + r.exponent), r.units * pow10(fromScale));
-}
-
-/** `fraction` of an amount, rounded up (the fee). */
-export function feeOf(amount: bigint, fraction: Decimal): bigint {
-  const f = toFixedParts(fraction);
-  return divCeil(amount * f.units, pow10(f.exponent));
-}
+export { RATE_DIGITS } from '../../money/arithmetic.js';
 
 /** Units of `to` per unit of `from` at the mid rate, rounded down to RATE_DIGITS significant digits. */
 export function midRate(from: CurrencyCode, to: CurrencyCode, at: Date): Decimal {
@@ -78,7 +47,7 @@ export function quoteExchange(currencyFrom: CurrencyCode, currencyTo: CurrencyCo
   }
   const rate = midRate(currencyFrom, currencyTo, at);
   const feeFraction = exchangeFee();
-  const fee = feeOf(amountFrom, feeFraction);
+  const fee = exchangeFeeOf(amountFrom, { feeFraction });
   const amountTo = convertDown(amountFrom - fee, from.scale, rate, to.scale);
   if (amountTo <= 0n) throw new ApiError('P615', 'Amount is too small to convert');
   return { currencyFrom, currencyTo, amountFrom, fee, amountTo, rate, feeFraction };

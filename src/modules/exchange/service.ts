@@ -4,9 +4,11 @@ import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { isUuid, newId } from '../../kernel/ids.js';
 import { formatAmount } from '../../kernel/money.js';
+import { ExchangeStatus } from '../../kernel/statuses.js';
 import { post } from '../../ledger/index.js';
+import { exchangePosting } from '../../money/postings.js';
+import { usableBalance } from '../../money/refusals.js';
 import { emitEvent } from '../../outbox/events.js';
-import { usableAccount } from './accounts.js';
 import type { ExchangeQuote } from './quote.js';
 import { findExchange, insertExchange, insertLock, lockForUse, markLockUsed, type ExchangeRow, type LockRow } from './store.js';
 
@@ -80,9 +82,9 @@ export function checkLock(
 }
 
 /**
- * Executes a locked exchange in one posting: the owner's `from` balance pays amountFrom, of
- * which the fee goes to house 'fees' and the rest to house 'fx'; house 'fx' pays amountTo into the
- * owner's `to` balance. Synchronous: it is COMPLETED when this returns, or nothing happened.
+ * Executes a locked exchange in one posting (`exchangePosting`: the fee to house fees, the rest
+ * through house fx). Both balances must be usable (src/money/refusals.ts). Synchronous: it is
+ * COMPLETED when this returns, or nothing happened.
  */
 export async function executeExchange(
   q: Queryable,
@@ -95,25 +97,19 @@ export async function executeExchange(
     userId: req.userId, purpose: 'exchange', now: req.now, amountFrom: req.amount, from: req.from, to: req.to,
   });
   const owner = { partnerId: req.partnerId, userId: req.userId };
-  const fromAccount = await usableAccount(q, owner, lock.currency_from);
-  const toAccount = await usableAccount(q, owner, lock.currency_to);
+  const fromAccount = await usableBalance(q, owner, lock.currency_from);
+  const toAccount = await usableBalance(q, owner, lock.currency_to);
   const exchangeId = newId();
   await markLockUsed(q, lock.id, exchangeId, req.now);
-  const postingId = await post(q, {
-    partnerId: req.partnerId, kind: 'exchange', refId: exchangeId,
-    description: `Exchange ${lock.currency_from} to ${lock.currency_to}`,
-    lines: [
-      { account: { accountId: fromAccount.id }, currency: lock.currency_from, amount: -lock.amount_from },
-      { account: { house: 'fees' }, currency: lock.currency_from, amount: lock.fee },
-      { account: { house: 'fx' }, currency: lock.currency_from, amount: lock.amount_from - lock.fee },
-      { account: { house: 'fx' }, currency: lock.currency_to, amount: -lock.amount_to },
-      { account: { accountId: toAccount.id }, currency: lock.currency_to, amount: lock.amount_to },
-    ],
-  });
+  const postingId = await post(q, exchangePosting({
+    partnerId: req.partnerId, exchangeId, fromAccountId: fromAccount.id, toAccountId: toAccount.id,
+    currencyFrom: lock.currency_from, currencyTo: lock.currency_to,
+    amountFrom: lock.amount_from, fee: lock.fee, amountTo: lock.amount_to,
+  }));
   const row: Omit<ExchangeRow, 'expires_at' | 'fee_percent' | 'external_user_id'> = {
     id: exchangeId, partner_id: req.partnerId, user_id: req.userId, lock_id: lock.id,
     currency_from: lock.currency_from, currency_to: lock.currency_to, amount_from: lock.amount_from,
-    amount_to: lock.amount_to, fee: lock.fee, rate: lock.rate, status: 'COMPLETED', posting_id: postingId,
+    amount_to: lock.amount_to, fee: lock.fee, rate: lock.rate, status: ExchangeStatus.COMPLETED, posting_id: postingId,
     created_at: req.now, completed_at: req.now,
   };
   await insertExchange(q, row);

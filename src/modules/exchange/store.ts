@@ -1,3 +1,4 @@
+import type { ExchangeStatus } from '../../kernel/statuses.js';
 import type { Queryable } from '../../kernel/db.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 
@@ -34,7 +35,7 @@ export interface ExchangeRow {
   amount_to: bigint;
   fee: bigint;
   rate: string;
-  status: 'COMPLETED' | 'FAILED';
+  status: ExchangeStatus;
   posting_id: string | null;
   created_at: Date;
   completed_at: Date | null;

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { OrderStatus, valuesOf } from '../../kernel/statuses.js';
 import { createOrder, getOrder, lockOrderRate, orderRates } from './service.js';
 
 const tags = ['Orders'];
@@ -8,7 +9,7 @@ const tags = ['Orders'];
 const OrderDetails = Type.Object({
   orderId: Uuid,
   lockId: Uuid,
-  status: Type.String({ description: 'WAITING_FOR_WALLET_ADDRESS, WAITING_FOR_PAYMENT, WAITING_FOR_CONFIRMATION, COMPLETED, UNDERPAID, EXPIRED' }),
+  status: Type.String({ description: valuesOf(OrderStatus).join(', ') }),
   createdAt: Timestamp,
   confirmations: Type.Integer(),
   requiredConfirmations: Type.Integer(),

@@ -5,12 +5,15 @@ import { ApiError } from '../../kernel/errors.js';
 import { newId, isUuid } from '../../kernel/ids.js';
 import { parseAmount, toMinor, toNumber } from '../../kernel/money.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
+import { OrderStatus } from '../../kernel/statuses.js';
 import { findAccount, post } from '../../ledger/index.js';
+import { orderQuote, orderRateOf, orderSettlement } from '../../money/fees.js';
+import { orderExtraPaymentPosting, orderSettlementPosting } from '../../money/postings.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { exchangeFee, rates } from '../../rails/fx/rates.js';
 import { nextAddressIndex } from '../balances/index.js';
-import { checkLock, convertDown, convertUpInverse, insertLock, LOCK_SECONDS, lockForUse, markLockUsed, RATE_DIGITS } from '../exchange/index.js';
+import { checkLock, insertLock, LOCK_SECONDS, lockForUse, markLockUsed, RATE_DIGITS } from '../exchange/index.js';
 import { findOrder, findOrderByAddress, insertOrder, lockOrder, updateOrder, type OrderRow } from './store.js';
 
 /**
@@ -35,8 +38,7 @@ export const EXPIRE_JOB = 'order.expire';
  */
 export function orderRate(currency: CurrencyCode, at: Date): { rate: Decimal; mid: Decimal } {
   const mid = rates().eurValue(currency, at).toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN);
-  const rate = mid.mul(new Decimal(1).sub(exchangeFee())).toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN);
-  return { rate, mid };
+  return { rate: orderRateOf(mid, { feeFraction: exchangeFee() }), mid };
 }
 
 export function parseOrderCurrency(currencyValue: string, networkValue?: string) {
@@ -62,14 +64,14 @@ export async function lockOrderRate(q: Queryable, partnerId: string, body: { cur
   const eurAmount = parseAmount(body.amount, 2);
   if (eurAmount < MIN_ORDER_EUR) throw new ApiError('P615', 'Minimum order is 1.00 EUR');
   const { rate, mid } = orderRate(currency.code, now);
-  const amountRequired = convertUpInverse(eurAmount, 2, rate, currency.scale);
+  const { amountRequired, fee } = orderQuote(eurAmount, { scale: currency.scale, rate, mid });
   if (amountRequired < toMinor(network.minDeposit, currency.scale)) {
     throw new ApiError('P615', `The payment would be below the minimum deposit of ${network.minDeposit} ${currency.code}`);
   }
   const lock = {
     id: newId(), partner_id: partnerId, user_id: null, purpose: 'order' as const,
     currency_from: currency.code, currency_to: 'eur' as const, network: network.code,
-    amount_from: amountRequired, amount_to: eurAmount, fee: convertDown(amountRequired, currency.scale, mid, 2) - eurAmount,
+    amount_from: amountRequired, amount_to: eurAmount, fee,
     rate: rate.toFixed(), mid_rate: mid.toFixed(), fee_percent: exchangeFee().mul(100).toString(),
     expires_at: new Date(now.getTime() + LOCK_SECONDS * 1000), created_at: now,
   };
@@ -97,7 +99,7 @@ export async function createOrder(q: Queryable, partnerId: string, secretKey: st
   await insertOrder(q, {
     id: orderId, partner_id: partnerId, lock_id: lock.id, currency: lock.currency_from, network: network.code,
     amount_required: lock.amount_from, eur_amount: lock.amount_to, rate: lock.rate, mid_rate: lock.mid_rate,
-    status: 'WAITING_FOR_WALLET_ADDRESS', address_family: family, address, derivation_path: path,
+    status: OrderStatus.WAITING_FOR_WALLET_ADDRESS, address_family: family, address, derivation_path: path,
     required_confirmations: network.confirmations, created_at: now,
   });
   await enqueueJob(q, { kind: ASSIGN_JOB, partnerId, runAt: now, payload: { orderId } });
@@ -107,7 +109,7 @@ export async function createOrder(q: Queryable, partnerId: string, secretKey: st
 
 export function orderView(o: OrderRow) {
   const scale = CURRENCIES[o.currency].scale;
-  const published = o.status !== 'WAITING_FOR_WALLET_ADDRESS';
+  const published = o.status !== OrderStatus.WAITING_FOR_WALLET_ADDRESS;
   return {
     orderId: o.id,
     lockId: o.lock_id,
@@ -144,7 +146,9 @@ async function emitOrderEvent(q: Queryable, order: OrderRow): Promise<void> {
 /** Publishes the order's address and opens its payment window. */
 export const assignAddress: JobHandler = async (job, { q, now }) => {
   const expiresAt = new Date(now.getTime() + ORDER_WINDOW_MINUTES * 60_000);
-  const order = await updateOrder(q, job.payload.orderId, { status: 'WAITING_FOR_PAYMENT', expires_at: expiresAt, updated_at: now }, 'WAITING_FOR_WALLET_ADDRESS');
+  const order = await updateOrder(
+    q, job.payload.orderId, { status: OrderStatus.WAITING_FOR_PAYMENT, expires_at: expiresAt, updated_at: now }, OrderStatus.WAITING_FOR_WALLET_ADDRESS,
+  );
   if (!order) return;
   await enqueueJob(q, { kind: EXPIRE_JOB, partnerId: order.partner_id, runAt: expiresAt, payload: { orderId: order.id } });
   await emitOrderEvent(q, order);
@@ -152,7 +156,7 @@ export const assignAddress: JobHandler = async (job, { q, now }) => {
 
 /** Closes the payment window of an order nothing was paid to. */
 export const expireOrder: JobHandler = async (job, { q, now }) => {
-  const order = await updateOrder(q, job.payload.orderId, { status: 'EXPIRED', updated_at: now }, 'WAITING_FOR_PAYMENT');
+  const order = await updateOrder(q, job.payload.orderId, { status: OrderStatus.EXPIRED, updated_at: now }, OrderStatus.WAITING_FOR_PAYMENT);
   if (order) await emitOrderEvent(q, order);
 };
 
@@ -184,16 +188,16 @@ export async function recordOrderPayment(
   const order = await lockOrder(q, orderId);
   if (!order) throw new Error(`recordOrderPayment: no order ${orderId}`);
   const isOrdersPayment =
-    order.status === 'WAITING_FOR_PAYMENT' ||
-    (order.status === 'WAITING_FOR_CONFIRMATION' && order.crypto_deposit_id === payment.cryptoDepositId);
+    order.status === OrderStatus.WAITING_FOR_PAYMENT ||
+    (order.status === OrderStatus.WAITING_FOR_CONFIRMATION && order.crypto_deposit_id === payment.cryptoDepositId);
   if (!isOrdersPayment) {
     if (payment.final) await creditUnconverted(q, order, payment);
     return;
   }
   if (!payment.final) {
-    const changed = order.status !== 'WAITING_FOR_CONFIRMATION';
+    const changed = order.status !== OrderStatus.WAITING_FOR_CONFIRMATION;
     const updated = await updateOrder(q, order.id, {
-      status: 'WAITING_FOR_CONFIRMATION', crypto_deposit_id: payment.cryptoDepositId, received: payment.amount,
+      status: OrderStatus.WAITING_FOR_CONFIRMATION, crypto_deposit_id: payment.cryptoDepositId, received: payment.amount,
       confirmations: Math.min(payment.confirmations, order.required_confirmations), updated_at: payment.now,
     });
     if (changed) await emitOrderEvent(q, updated!);
@@ -202,28 +206,21 @@ export async function recordOrderPayment(
   await settle(q, order, payment);
 }
 
-/** Converts the final payment at the locked rate: house chain -> house fx -> partner EUR, fee to house fees. */
+/** Converts the final payment at the locked rate (`orderSettlement`, `orderSettlementPosting`). */
 async function settle(q: Queryable, order: OrderRow, payment: { cryptoDepositId: string; amount: bigint; now: Date }) {
-  const scale = CURRENCIES[order.currency].scale;
-  const credited = convertDown(payment.amount, scale, order.rate, 2);
-  const gross = convertDown(payment.amount, scale, order.mid_rate, 2);
+  const { gross, credited, fee } = orderSettlement(payment.amount, {
+    scale: CURRENCIES[order.currency].scale, rate: order.rate, mid: order.mid_rate,
+  });
   const partnerEur = await findAccount(q, { partnerId: order.partner_id }, 'eur');
   if (!partnerEur) throw new Error(`partner ${order.partner_id} has no EUR balance`);
-  const postingId = await post(q, {
-    partnerId: order.partner_id, kind: 'order', refId: order.id,
-    description: `Order ${order.id}: ${order.currency} payment converted to EUR`,
-    lines: [
-      { account: { house: 'chain' }, currency: order.currency, amount: -payment.amount },
-      { account: { house: 'fx' }, currency: order.currency, amount: payment.amount },
-      { account: { house: 'fx' }, currency: 'eur', amount: -gross },
-      { account: { house: 'fees' }, currency: 'eur', amount: gross - credited },
-      { account: { accountId: partnerEur.id }, currency: 'eur', amount: credited },
-    ],
-  });
+  const postingId = await post(q, orderSettlementPosting({
+    partnerId: order.partner_id, orderId: order.id, partnerEurAccountId: partnerEur.id, currency: order.currency,
+    received: payment.amount, gross, credited,
+  }));
   const updated = await updateOrder(q, order.id, {
-    status: payment.amount >= order.amount_required ? 'COMPLETED' : 'UNDERPAID',
+    status: payment.amount >= order.amount_required ? OrderStatus.COMPLETED : OrderStatus.UNDERPAID,
     crypto_deposit_id: payment.cryptoDepositId, received: payment.amount, confirmations: order.required_confirmations,
-    settled_eur: credited, fee_eur: gross - credited, posting_id: postingId, updated_at: payment.now,
+    settled_eur: credited, fee_eur: fee, posting_id: postingId, updated_at: payment.now,
   });
   await emitOrderEvent(q, updated!);
 }
@@ -232,12 +229,8 @@ async function settle(q: Queryable, order: OrderRow, payment: { cryptoDepositId:
 async function creditUnconverted(q: Queryable, order: OrderRow, payment: { cryptoDepositId: string; amount: bigint }) {
   const account = await findAccount(q, { partnerId: order.partner_id }, order.currency);
   if (!account) throw new Error(`partner ${order.partner_id} has no ${order.currency} balance`);
-  await post(q, {
-    partnerId: order.partner_id, kind: 'order', refId: order.id,
-    description: `Extra payment to order ${order.id} (deposit ${payment.cryptoDepositId}), credited unconverted`,
-    lines: [
-      { account: { house: 'chain' }, currency: order.currency, amount: -payment.amount },
-      { account: { accountId: account.id }, currency: order.currency, amount: payment.amount },
-    ],
-  });
+  await post(q, orderExtraPaymentPosting({
+    partnerId: order.partner_id, orderId: order.id, cryptoDepositId: payment.cryptoDepositId, partnerAccountId: account.id,
+    currency: order.currency, amount: payment.amount,
+  }));
 }

@@ -1,15 +1,8 @@
 import type { Queryable } from '../../kernel/db.js';
+import { OrderStatus } from '../../kernel/statuses.js';
 import type { ChainFamily, CurrencyCode, NetworkCode } from '../../kernel/currencies.js';
 
 /** SQL for orders. */
-
-export type OrderStatus =
-  | 'WAITING_FOR_WALLET_ADDRESS'
-  | 'WAITING_FOR_PAYMENT'
-  | 'WAITING_FOR_CONFIRMATION'
-  | 'COMPLETED'
-  | 'UNDERPAID'
-  | 'EXPIRED';
 
 export interface OrderRow {
   id: string;
@@ -66,8 +59,8 @@ export async function findOrderByAddress(q: Queryable, partnerId: string, family
     `SELECT id, currency FROM orders
      WHERE partner_id = $1 AND address_family = $2 AND network = $3
        AND (address = $4 OR (address_family = 'evm' AND lower(address) = lower($4)))
-       AND status <> 'WAITING_FOR_WALLET_ADDRESS'`,
-    [partnerId, family, network, address],
+       AND status <> $5`,
+    [partnerId, family, network, address, OrderStatus.WAITING_FOR_WALLET_ADDRESS],
   );
   return row;
 }

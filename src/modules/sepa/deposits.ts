@@ -4,11 +4,14 @@ import { newId } from '../../kernel/ids.js';
 import type { SqlPart } from '../../kernel/sql.js';
 import { formatAmount } from '../../kernel/money.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
+import { BalanceStatus, SepaDepositStatus } from '../../kernel/statuses.js';
 import { post, type AccountRow } from '../../ledger/index.js';
+import { sepaDepositPosting } from '../../money/postings.js';
+import { assertBalanceMayMoveMoney, balanceRefusal } from '../../money/refusals.js';
 import { emitEvent, eventParts } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { checkName } from '../../rails/sepa/simulator.js';
-import { BALANCE_CLOSED, holderNames, type UserRow } from '../users/index.js';
+import { holderNames, type UserRow } from '../users/index.js';
 
 /**
  * Incoming SEPA payments. Partner IBANs and senders whose name matches the user's name are
@@ -25,7 +28,7 @@ export interface SepaDepositRow {
   sender_name: string | null;
   sender_iban: string | null;
   reference: string | null;
-  status: 'PENDING' | 'APPROVED' | 'REJECTED';
+  status: SepaDepositStatus;
   reason: string | null;
   created_at: Date;
 }
@@ -53,13 +56,13 @@ export async function receiveSepaDeposit(db: Db, partnerId: string, now: Date, i
     [input.iban, partnerId],
   );
   if (!account) throw new ApiError('P613');
-  if (account.status === BALANCE_CLOSED) throw new ApiError('P610');
-  if (account.status !== 'ACTIVE') throw new ApiError('P612');
+  // The balance refusals only (P610 closed, P612 not active): a payment from outside is not refused for its user's status.
+  assertBalanceMayMoveMoney(account, 'eur');
   const check = account.user_id ? checkName(input.senderName, holderNames({ profile: account.owner_profile ?? {} })) : 'match';
   const deposit: SepaDepositRow = {
     id: newId(), partner_id: partnerId, user_id: account.user_id, account_id: account.id, iban: input.iban,
     amount: input.amount, sender_name: input.senderName ?? null, sender_iban: input.senderIban ?? null,
-    reference: input.reference ?? null, status: check === 'match' ? 'APPROVED' : 'PENDING',
+    reference: input.reference ?? null, status: check === 'match' ? SepaDepositStatus.APPROVED : SepaDepositStatus.PENDING,
     reason: check === 'match' ? null : 'SENDER_NAME_MISMATCH', created_at: now,
   };
   const externalUserId = account.owner_external_user_id;
@@ -68,24 +71,24 @@ export async function receiveSepaDeposit(db: Db, partnerId: string, now: Date, i
       name: 'sepa_deposit_row',
       text: `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference,
                                         status, reason, created_at, posting_id, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'APPROVED', NULL, $10, $11, $10)`,
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, NULL, $10, $11, $10)`,
       values: [deposit.id, partnerId, deposit.user_id, deposit.account_id, deposit.iban, deposit.amount, deposit.sender_name,
-        deposit.sender_iban, deposit.reference, now, postingId],
+        deposit.sender_iban, deposit.reference, now, postingId, SepaDepositStatus.APPROVED],
     }));
     return deposit;
   }
   return db.tx(async (q) => {
     await q.query(
       `INSERT INTO sepa_deposits (id, partner_id, user_id, account_id, iban, amount, sender_name, sender_iban, reference, status, reason, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'PENDING', $10, $11)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $10, $11)`,
       [deposit.id, partnerId, deposit.user_id, deposit.account_id, deposit.iban, deposit.amount, deposit.sender_name,
-        deposit.sender_iban, deposit.reference, deposit.reason, now],
+        deposit.sender_iban, deposit.reference, deposit.reason, now, SepaDepositStatus.PENDING],
     );
     await emitEvent(q, partnerId, 'sepa_deposit.status', depositEvent(deposit, externalUserId));
     await enqueueJob(q, {
       kind: REVIEW_JOB, partnerId,
       runAt: new Date(now.getTime() + railSettings().sepaReviewSeconds * 1000),
-      payload: { depositId: deposit.id, decision: check === 'partial' ? 'APPROVED' : 'REJECTED' },
+      payload: { depositId: deposit.id, decision: check === 'partial' ? SepaDepositStatus.APPROVED : SepaDepositStatus.REJECTED },
     });
     return deposit;
   });
@@ -104,7 +107,7 @@ async function credit(
   depositRow: (postingId: string) => SqlPart,
 ): Promise<void> {
   const postingId = newId();
-  const approved: SepaDepositRow = { ...deposit, status: 'APPROVED' };
+  const approved: SepaDepositRow = { ...deposit, status: SepaDepositStatus.APPROVED };
   const contact: SqlPart[] = deposit.sender_iban
     ? [{
         name: 'sepa_contact',
@@ -113,14 +116,10 @@ async function credit(
         values: [newId(), deposit.partner_id, deposit.user_id, deposit.sender_iban, deposit.sender_name, now],
       }]
     : [];
-  await post(q, {
-    id: postingId, partnerId: deposit.partner_id, kind: 'sepa_deposit', refId: deposit.id,
-    description: deposit.sender_name ? `SEPA from ${deposit.sender_name}` : 'SEPA deposit',
-    lines: [
-      { account: { house: 'sepa' }, currency: 'eur', amount: -deposit.amount },
-      { account: { accountId: deposit.account_id }, currency: 'eur', amount: deposit.amount },
-    ],
-  }, [
+  await post(q, sepaDepositPosting({
+    postingId, partnerId: deposit.partner_id, depositId: deposit.id, accountId: deposit.account_id,
+    amount: deposit.amount, senderName: deposit.sender_name,
+  }), [
     depositRow(postingId),
     ...contact,
     ...eventParts(deposit.partner_id, 'sepa_deposit.status', depositEvent(approved, externalUserId)).parts,
@@ -129,26 +128,26 @@ async function credit(
 
 /** The (simulated) manual review's decision on a deposit left PENDING. */
 export const reviewDeposit: JobHandler = async (job, { q, now }) => {
-  const [deposit] = await q.query<SepaDepositRow & { account_status: string; owner_external_user_id: string | null }>(
+  const [deposit] = await q.query<SepaDepositRow & { account_status: BalanceStatus; owner_external_user_id: string | null }>(
     `SELECT d.*, a.status AS account_status, u.external_user_id AS owner_external_user_id
      FROM sepa_deposits d JOIN accounts a ON a.id = d.account_id LEFT JOIN users u ON u.id = d.user_id
      WHERE d.id = $1 FOR NO KEY UPDATE OF d`,
     [job.payload.depositId],
   );
-  if (!deposit || deposit.status !== 'PENDING') return; // already decided: nothing twice
+  if (!deposit || deposit.status !== SepaDepositStatus.PENDING) return; // already decided: nothing twice
   const { account_status: accountStatus, owner_external_user_id: externalUserId, ...row } = deposit;
-  // A user deleted during the review cannot be credited: the payment is returned instead.
-  if (job.payload.decision === 'APPROVED' && accountStatus !== BALANCE_CLOSED) {
+  // A user deleted during the review cannot be credited (its balance is CLOSED): the payment is returned instead.
+  if (job.payload.decision === SepaDepositStatus.APPROVED && !balanceRefusal({ status: accountStatus })) {
     await credit(q, row, externalUserId, now, (postingId) => ({
       name: 'sepa_deposit_row',
-      text: `UPDATE sepa_deposits SET status = 'APPROVED', posting_id = $2, decided_at = $3 WHERE id = $1`,
-      values: [row.id, postingId, now],
+      text: `UPDATE sepa_deposits SET status = $4, posting_id = $2, decided_at = $3 WHERE id = $1`,
+      values: [row.id, postingId, now, SepaDepositStatus.APPROVED],
     }));
     return;
   }
   // Rejected: returned to the sending bank. The money never entered the ledger.
-  await q.query(`UPDATE sepa_deposits SET status = 'REJECTED', decided_at = $2 WHERE id = $1`, [row.id, now]);
-  await emitEvent(q, row.partner_id, 'sepa_deposit.status', depositEvent({ ...row, status: 'REJECTED' }, externalUserId));
+  await q.query(`UPDATE sepa_deposits SET status = $3, decided_at = $2 WHERE id = $1`, [row.id, now, SepaDepositStatus.REJECTED]);
+  await emitEvent(q, row.partner_id, 'sepa_deposit.status', depositEvent({ ...row, status: SepaDepositStatus.REJECTED }, externalUserId));
 };
 
 /** The `sepa_deposit.status` event's body. */

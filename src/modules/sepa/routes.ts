@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
 import { Amount, CurrencySlug, decodeCursor, encodeCursor, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
-import { findAccount } from '../../ledger/index.js';
+import { usableBalance } from '../../money/refusals.js';
 import { BANK_BIC, BANK_NAME, normalizeIban } from '../../rails/sepa/iban.js';
 import { railSettings } from '../../rails/settings.js';
 import { twinRoutes } from '../../platform/twin-routes.js';
@@ -94,9 +94,8 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   railSettings(); // a bad rail setting stops the server at start (ConfigError names the variable)
 
   async function depositInfo(partnerId: string, partnerName: string, user?: UserRow) {
-    const account = await findAccount(db, { partnerId, userId: user?.id }, 'eur');
-    if (!account) throw new ApiError('P611');
-    if (account.status !== 'ACTIVE' || !account.iban) throw new ApiError('P612');
+    const account = await usableBalance(db, { partnerId, userId: user?.id }, 'eur');
+    if (!account.iban) throw new ApiError('P612'); // a non-KYC user's EUR: no SEPA without an IBAN
     return {
       title: account.id,
       iban: account.iban,
@@ -160,9 +159,9 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = parseTransfer(request.body);
       const now = partnerNow(request.partner.clockOffsetMs);
       const row = await db.tx(async (q) => {
-        if (level === 'partner') return createSepaTransfer(q, request.partner.id, undefined, input, now);
+        if (level === 'partner') return createSepaTransfer(q, { partnerId: request.partner.id, input, now });
         const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-        return createSepaTransfer(q, request.partner.id, user, input, now);
+        return createSepaTransfer(q, { partnerId: request.partner.id, user, input, now });
       });
       return { transferId: row.id };
     },

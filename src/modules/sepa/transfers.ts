@@ -1,9 +1,12 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { Decimal, formatAmount, toNumber } from '../../kernel/money.js';
+import { formatAmount, toNumber } from '../../kernel/money.js';
+import { SepaTransferStatus } from '../../kernel/statuses.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
-import { findAccount, hold, postHold, voidHold } from '../../ledger/index.js';
+import { sepaTransferFee } from '../../money/fees.js';
+import { holdSepaTransfer, settleSepaTransfer, voidSepaTransfer } from '../../money/postings.js';
+import { usableBalance } from '../../money/refusals.js';
 import { emitEvent } from '../../outbox/events.js';
 import { railSettings } from '../../rails/settings.js';
 import { clearTransfer } from '../../rails/sepa/simulator.js';
@@ -11,8 +14,9 @@ import { userObject, type UserRow } from '../users/index.js';
 
 /**
  * Outgoing SEPA transfers: amount + fee are held at creation (P433 when short), then the
- * simulated clearing settles the transfer after the configured delay (hold posted: owner ->
- * house sepa, fee -> house fees) or fails it (hold voided, money back).
+ * simulated clearing settles the transfer after the configured delay (hold posted) or fails it
+ * (hold voided, money back): `holdSepaTransfer`, `settleSepaTransfer`, `voidSepaTransfer` in
+ * src/money/postings.ts.
  */
 export interface SepaTransferRow {
   id: string;
@@ -27,7 +31,7 @@ export interface SepaTransferRow {
   receiver_first_name: string | null;
   receiver_last_name: string | null;
   company_name: string | null;
-  status: 'PENDING' | 'SUCCESSFUL' | 'FAILED';
+  status: SepaTransferStatus;
   hold_id: string;
   error: { description: string; status: string } | null;
   created_at: Date;
@@ -46,33 +50,25 @@ export interface NewSepaTransfer {
 
 export const SETTLE_JOB = 'sepa.transfer.settle';
 
-/** 0.1 % (configurable) rounded up to the cent, at least the minimum (1 EUR by default). */
-export function sepaFee(amount: bigint): bigint {
-  const { sepaFeePercent, sepaFeeMinCents } = railSettings();
-  const fee = BigInt(new Decimal(amount.toString()).mul(sepaFeePercent).div(100).toFixed(0, Decimal.ROUND_UP));
-  return fee > sepaFeeMinCents ? fee : sepaFeeMinCents;
-}
+/** The fee of a transfer of `amount` at the current settings: 0.1 % rounded up, at least 1 EUR by default. */
+export const sepaFee = (amount: bigint): bigint => sepaTransferFee(amount, railSettings());
 
+/** Holds amount + fee on the payer's EUR balance (the partner's, or `user`'s) and queues the settlement. */
 export async function createSepaTransfer(
   q: Queryable,
-  partnerId: string,
-  user: UserRow | undefined,
-  input: NewSepaTransfer,
-  now: Date,
+  { partnerId, user, input, now }: { partnerId: string; user?: UserRow; input: NewSepaTransfer; now: Date },
 ): Promise<SepaTransferRow> {
-  const account = await findAccount(q, { partnerId, userId: user?.id }, 'eur');
-  if (!account) throw new ApiError('P611');
-  if (account.status !== 'ACTIVE') throw new ApiError('P612');
+  const account = await usableBalance(q, { partnerId, userId: user?.id }, 'eur');
   const id = newId();
   const fee = sepaFee(input.amount);
-  const holdId = await hold(q, { accountId: account.id, amount: input.amount + fee, kind: 'sepa_transfer', refId: id });
+  const holdId = await holdSepaTransfer(q, { partnerId, transferId: id, accountId: account.id, amount: input.amount, fee });
   const [row] = await q.query<SepaTransferRow>(
     `INSERT INTO sepa_transfers (id, partner_id, user_id, account_id, amount, fee, destination_iban, transfer_title,
        receiver_type, receiver_first_name, receiver_last_name, company_name, status, hold_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'PENDING', $13, $14) RETURNING *`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
     [id, partnerId, user?.id ?? null, account.id, input.amount, fee, input.destinationIban, input.transferTitle,
       input.receiverType ?? null, input.receiverFirstName ?? null, input.receiverLastName ?? null,
-      input.companyName ?? null, holdId, now],
+      input.companyName ?? null, SepaTransferStatus.PENDING, holdId, now],
   );
   await enqueueJob(q, {
     kind: SETTLE_JOB, partnerId,
@@ -85,29 +81,24 @@ export async function createSepaTransfer(
 /** The simulated clearing's answer on a PENDING transfer. */
 export const settleTransfer: JobHandler = async (job, { q, now }) => {
   const [transfer] = await q.query<SepaTransferRow>('SELECT * FROM sepa_transfers WHERE id = $1 FOR NO KEY UPDATE', [job.payload.transferId]);
-  if (!transfer || transfer.status !== 'PENDING') return; // settled already: never twice
+  if (!transfer || transfer.status !== SepaTransferStatus.PENDING) return; // settled already: never twice
   const result = clearTransfer(transfer.destination_iban);
   let row: SepaTransferRow;
   if (result.ok) {
-    const postingId = await postHold(q, transfer.hold_id, {
-      partnerId: transfer.partner_id, kind: 'sepa_transfer', refId: transfer.id,
-      description: `SEPA to ${transfer.destination_iban}`,
-      lines: [
-        { account: { accountId: transfer.account_id }, currency: 'eur', amount: -(transfer.amount + transfer.fee) },
-        { account: { house: 'sepa' }, currency: 'eur', amount: transfer.amount },
-        { account: { house: 'fees' }, currency: 'eur', amount: transfer.fee },
-      ],
+    const postingId = await settleSepaTransfer(q, transfer.hold_id, {
+      partnerId: transfer.partner_id, transferId: transfer.id, accountId: transfer.account_id,
+      amount: transfer.amount, fee: transfer.fee, destinationIban: transfer.destination_iban,
     });
     if (!postingId) throw new Error(`sepa transfer ${transfer.id}: hold already resolved`);
     [row] = await q.query<SepaTransferRow>(
-      `UPDATE sepa_transfers SET status = 'SUCCESSFUL', posting_id = $2, settled_at = $3 WHERE id = $1 RETURNING *`,
-      [transfer.id, postingId, now],
+      `UPDATE sepa_transfers SET status = $4, posting_id = $2, settled_at = $3 WHERE id = $1 RETURNING *`,
+      [transfer.id, postingId, now, SepaTransferStatus.SUCCESSFUL],
     );
   } else {
-    await voidHold(q, transfer.hold_id);
+    await voidSepaTransfer(q, transfer.hold_id);
     [row] = await q.query<SepaTransferRow>(
-      `UPDATE sepa_transfers SET status = 'FAILED', error = $2, settled_at = $3 WHERE id = $1 RETURNING *`,
-      [transfer.id, JSON.stringify(result.error), now],
+      `UPDATE sepa_transfers SET status = $4, error = $2, settled_at = $3 WHERE id = $1 RETURNING *`,
+      [transfer.id, JSON.stringify(result.error), now, SepaTransferStatus.FAILED],
     );
   }
   const user = row.user_id

@@ -5,10 +5,12 @@ import { isUuid, newId } from '../../kernel/ids.js';
 import { formatAmount, parseAmount, toNumber } from '../../kernel/money.js';
 import { parseCurrency } from '../../kernel/schemas.js';
 import type { SqlPart } from '../../kernel/sql.js';
+import { TransferStatus } from '../../kernel/statuses.js';
 import { findAccount, post } from '../../ledger/index.js';
+import { transferPosting } from '../../money/postings.js';
+import { assertBalanceMayMoveMoney, moneyMoverGuard, refusalOf } from '../../money/refusals.js';
 import { eventParts } from '../../outbox/events.js';
-import { assertUsable } from '../exchange/index.js';
-import { knownBalance, moneyMoverGuard, refusalOf, rememberBalance, requireUserAccounts, type BalanceIds } from '../users/index.js';
+import { knownBalance, rememberBalance, requireUserAccounts, type BalanceIds } from '../users/index.js';
 
 /**
  * Internal transfers between balances of one partner: partner -> user (funding), user -> partner
@@ -23,7 +25,7 @@ export interface TransferRow {
   destination_user_id: string | null;
   currency: CurrencyCode;
   amount: bigint;
-  status: 'SUCCESSFUL';
+  status: TransferStatus;
   created_at: Date;
   source_external_user_id: string | null;
   destination_external_user_id: string | null;
@@ -50,7 +52,7 @@ export function parseTransfer(body: TransferRequest): { currency: Currency; amou
  * One statement writes the transfer, its event and the posting together, so a transfer needs no
  * transaction and holds its balances' row locks only for that statement. The balances' ids come
  * from memory after a side's first transfer (they never change); the statement itself then checks
- * the statuses (`moneyMoverGuard`). Otherwise one read of both sides checks everything first.
+ * the statuses (`moneyMoverGuard`, the same refusals). Otherwise one read of both sides checks everything first.
  */
 export async function createTransfer(q: Queryable, partnerId: string, body: TransferRequest, now: Date): Promise<string> {
   const { currency, amount } = parseTransfer(body);
@@ -65,34 +67,33 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
     destinationExternalUserId: destination,
     amount: toNumber(amount, currency.scale),
     currency: currency.code,
-    status: 'SUCCESSFUL',
+    status: TransferStatus.SUCCESSFUL,
     createdAt: now.toISOString(),
   });
   const transferRow: SqlPart = {
     name: 'transfer_row',
     text: `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'SUCCESSFUL', $7)`,
-    values: [id, partnerId, from.userId, to.userId, currency.code, amount, now],
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    values: [id, partnerId, from.userId, to.userId, currency.code, amount, TransferStatus.SUCCESSFUL, now],
   };
   try {
     await post(q, {
-      partnerId, kind: 'transfer', refId: id,
-      description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
-      lines: [
-        { account: { accountId: from.accountId }, currency: currency.code, amount: -amount },
-        { account: { accountId: to.accountId }, currency: currency.code, amount },
-      ],
+      ...transferPosting({
+        partnerId, transferId: id, description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
+        fromAccountId: from.accountId, toAccountId: to.accountId, currency: currency.code, amount,
+      }),
       guard: moneyMoverGuard([from, to]),
     }, [transferRow, ...event.parts]);
   } catch (error) {
-    throw refusalOf(error) ?? error;
+    throw refusalOf(error, currency.code) ?? error;
   }
   return id;
 }
 
 /**
  * The balances of the sides (null: the partner), from memory when both are known; else read, with
- * every check made here (unknown user P412, no such balance P611, ...), and remembered.
+ * every refusal of src/money/refusals.ts checked here (every side's user, then every side's
+ * balance), and remembered.
  */
 async function balancesOf(q: Queryable, partnerId: string, owners: (string | null)[], currency: CurrencyCode): Promise<BalanceIds[]> {
   const known = owners.map((owner) => knownBalance(partnerId, owner, currency));
@@ -102,7 +103,7 @@ async function balancesOf(q: Queryable, partnerId: string, owners: (string | nul
   const partnerAccount = userIds.length < owners.length ? await findAccount(q, { partnerId }, currency) : undefined;
   return owners.map((owner) => {
     const found = owner === null ? { user: null, account: partnerAccount } : users[userIds.indexOf(owner)];
-    const ids = { userId: found.user?.id ?? null, accountId: assertUsable(found.account, currency).id };
+    const ids = { userId: found.user?.id ?? null, accountId: assertBalanceMayMoveMoney(found.account, currency).id };
     rememberBalance(partnerId, owner, currency, ids);
     return ids;
   });

@@ -14,6 +14,6 @@ export const usersModule: CentumModule = {
 };
 
 export { ExternalUserId, UserParams } from './schemas.js';
-export { BALANCE_CLOSED, requireUser, requireUserAccounts, type UserRow } from './service.js';
-export { knownBalance, moneyMoverGuard, refusalOf, rememberBalance, type BalanceIds } from './money-movers.js';
+export { requireUser, requireUserAccounts, type UserRow } from './service.js';
+export { knownBalance, rememberBalance, type BalanceIds } from './money-movers.js';
 export { fullName, holderNames, UserObject, userObject } from './user-object.js';

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { Nullable, partnerErrors } from '../../kernel/schemas.js';
+import { UserStatus } from '../../kernel/statuses.js';
 import { findAccount } from '../../ledger/index.js';
 import { ExternalUserId } from './schemas.js';
 import { decideKyc, requireUser } from './service.js';
@@ -20,7 +21,9 @@ export const sandboxKycRoutes: FastifyPluginAsyncTypebox = async (app) => {
         decision: Type.Union([Type.Literal('APPROVED'), Type.Literal('REJECTED')]),
       }, { additionalProperties: false }),
       response: {
-        200: Type.Object({ externalUserId: Type.String(), status: Type.String({ examples: ['ACTIVE', 'REJECTED'] }), iban: Nullable(Type.String()) }),
+        200: Type.Object({
+          externalUserId: Type.String(), status: Type.String({ examples: [UserStatus.ACTIVE, UserStatus.REJECTED] }), iban: Nullable(Type.String()),
+        }),
         ...partnerErrors,
       },
     },

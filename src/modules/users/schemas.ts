@@ -1,6 +1,7 @@
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { CryptoBalance, FiatBalance } from '../balances/index.js';
 import { Nullable, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { UserStatus, valuesOf } from '../../kernel/statuses.js';
 
 /**
  * User request and response schemas. The create body is the union of every documented request
@@ -79,13 +80,11 @@ export const FlatBalance = Type.Object({
 });
 export const CreateNonKycUserResponse = Type.Object({ userId: Uuid, balances: Type.Array(FlatBalance) });
 
-export const USER_STATUSES = ['WAITING_FOR_VERIFICATION', 'ACTIVE', 'REJECTED', 'SUSPENDED', 'DELETED'] as const;
-
 export const UserView = Type.Object({
   userId: Uuid,
   externalUserId: Type.String(),
   model: Type.String({ examples: ['KYC', 'NON_KYC'] }),
-  status: Type.String({ description: USER_STATUSES.join(', ') }),
+  status: Type.String({ description: valuesOf(UserStatus).join(', ') }),
   ...optional(allKeys),
   createdAt: Timestamp,
   updatedAt: Timestamp,

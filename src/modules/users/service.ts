@@ -1,10 +1,13 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { findAccount, listAccounts, lockAccounts, openAccount, post, setAccountStatus, type AccountRow, type Line } from '../../ledger/index.js';
+import { findAccount, listAccounts, lockAccounts, openAccount, post, setAccountStatus, type AccountRow } from '../../ledger/index.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 import { emitEvent } from '../../outbox/events.js';
-import { FIAT_ACTIVE, issueIban, nextAddressIndex, openBalances } from '../balances/index.js';
+import { BalanceStatus, UserStatus, type SuspendableUserStatus } from '../../kernel/statuses.js';
+import { assertUserMayMoveMoney } from '../../money/refusals.js';
+import { sweepOnDeletion } from '../../money/postings.js';
+import { issueIban, nextAddressIndex, openBalances } from '../balances/index.js';
 import type { CreateUserInput, ProfileInput } from './schemas.js';
 import { insertUser, pendingHoldCount, setStatus, updateProfile } from './store.js';
 import type { UserRow } from './types.js';
@@ -13,22 +16,9 @@ import { normalizeProfile, requireCountry } from './validation.js';
 export type { UserRow };
 
 /**
- * User statuses (docs/decisions.md, "Users"): a KYC user starts WAITING_FOR_VERIFICATION and
- * becomes ACTIVE or REJECTED on the KYC decision; a non-KYC user is ACTIVE at once. SUSPENDED
- * remembers the status it interrupts; DELETED is final.
- */
-export const USER_WAITING = 'WAITING_FOR_VERIFICATION';
-export const USER_ACTIVE = 'ACTIVE';
-export const USER_REJECTED = 'REJECTED';
-export const USER_SUSPENDED = 'SUSPENDED';
-export const USER_DELETED = 'DELETED';
-
-/** Status of a deleted user's balances: no deposit can reach them any more. */
-export const BALANCE_CLOSED = 'CLOSED';
-
-/**
  * The partner's user with this externalUserId: P412 when unknown (or another partner's),
- * P610 when deleted, and with `moveMoney` P455 when suspended and P459 when KYC was rejected.
+ * P610 when deleted, and with `moveMoney` every user refusal of src/money/refusals.ts (P455 when
+ * suspended, P459 when KYC was rejected).
  * `lock` locks the row for the rest of the transaction, FOR NO KEY UPDATE: it serializes the
  * user's status changes and hold-taking operations, and never blocks the KEY SHARE lock a foreign
  * key to the user takes (docs/decisions.md, "Lock order").
@@ -43,9 +33,7 @@ export async function requireUser(
     `SELECT * FROM users WHERE partner_id = $1 AND external_user_id = $2${opts.lock ? ' FOR NO KEY UPDATE' : ''}`,
     [partnerId, externalUserId],
   );
-  if (!user) throw new ApiError('P412');
-  checkUsable(user, opts);
-  return user;
+  return checkUsable(user, opts);
 }
 
 /**
@@ -75,9 +63,8 @@ export async function requireUserAccounts(
   );
   return externalUserIds.map((externalUserId) => {
     const row = rows.find((r) => r.external_user_id === externalUserId);
-    if (!row) throw new ApiError('P412');
-    checkUsable(row, opts);
-    const { account_id, account_posted, account_pending_debits, account_status, account_iban, account_created_at, ...user } = row;
+    const { account_id, account_posted, account_pending_debits, account_status, account_iban, account_created_at, ...user } =
+      checkUsable(row, opts);
     const account: AccountRow | undefined = account_id
       ? {
           id: account_id, owner_type: 'user', partner_id: partnerId, user_id: user.id, currency,
@@ -89,13 +76,14 @@ export async function requireUserAccounts(
   });
 }
 
-function checkUsable(user: UserRow, opts: { moveMoney?: boolean }): void {
+function checkUsable<U extends UserRow>(user: U | undefined, opts: { moveMoney?: boolean }): U {
+  if (opts.moveMoney) return assertUserMayMoveMoney(user);
+  if (!user) throw new ApiError('P412');
   if (user.deleted_at) throw new ApiError('P610');
-  if (opts.moveMoney && user.status === USER_SUSPENDED) throw new ApiError('P455');
-  if (opts.moveMoney && user.status === USER_REJECTED) throw new ApiError('P459', 'User not verified: KYC was rejected');
+  return user;
 }
 
-async function changeStatus(q: Queryable, user: UserRow, status: string, now: Date, extra: Parameters<typeof setStatus>[4] = {}) {
+async function changeStatus(q: Queryable, user: UserRow, status: UserStatus, now: Date, extra: Parameters<typeof setStatus>[4] = {}) {
   const updated = await setStatus(q, user.id, status, now, extra);
   await emitEvent(q, user.partner_id, 'user.status', { externalUserId: user.external_user_id, status });
   return updated;
@@ -117,7 +105,7 @@ export async function createUser(
   const profile = normalizeProfile(fields, now);
   requireCountry(profile);
   const addressIndex = await nextAddressIndex(q);
-  const status = model === 'KYC' ? USER_WAITING : USER_ACTIVE;
+  const status = model === 'KYC' ? UserStatus.WAITING_FOR_VERIFICATION : UserStatus.ACTIVE;
   const user = await insertUser(q, {
     id: newId(), partner_id: partnerId, external_user_id: externalUserId, model, status, profile, address_index: addressIndex,
   }, now);
@@ -126,7 +114,7 @@ export async function createUser(
     await openBalances(q, secretKey, owner, addressIndex, 'waiting');
   } else {
     await openBalances(q, secretKey, owner, addressIndex, 'none');
-    await openAccount(q, owner, 'eur', { status: FIAT_ACTIVE });
+    await openAccount(q, owner, 'eur', { status: BalanceStatus.ACTIVE });
   }
   await emitEvent(q, partnerId, 'user.status', { externalUserId, status });
   return user;
@@ -148,14 +136,15 @@ export async function userHasActiveCards(_q: Queryable, _user: UserRow): Promise
 }
 
 export async function suspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
-  if (user.status === USER_SUSPENDED) return user;
+  if (user.status === UserStatus.SUSPENDED) return user;
   if (await userHasActiveCards(q, user)) throw new ApiError('P454');
-  return changeStatus(q, user, USER_SUSPENDED, now, { statusBeforeSuspension: user.status });
+  // A deleted user never gets here (requireUser: P610), so the status is one a suspension interrupts.
+  return changeStatus(q, user, UserStatus.SUSPENDED, now, { statusBeforeSuspension: user.status as SuspendableUserStatus });
 }
 
 export async function unsuspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
-  if (user.status !== USER_SUSPENDED) return user;
-  return changeStatus(q, user, user.status_before_suspension ?? USER_ACTIVE, now, { statusBeforeSuspension: null });
+  if (user.status !== UserStatus.SUSPENDED) return user;
+  return changeStatus(q, user, user.status_before_suspension ?? UserStatus.ACTIVE, now, { statusBeforeSuspension: null });
 }
 
 /**
@@ -174,32 +163,21 @@ export async function deleteUser(q: Queryable, user: UserRow, now: Date): Promis
   const partnerAccounts = (await listAccounts(q, { partnerId: user.partner_id })).filter((a) => currencies.has(a.currency));
   const locked = await lockAccounts(q, [...listed, ...partnerAccounts].map((a) => a.id));
   const accounts = listed.map((a) => locked.find((l) => l.id === a.id)!);
-  const lines: Line[] = [];
-  for (const account of accounts) {
-    if (account.posted === 0n) continue;
-    const partnerAccount = locked.find((a) => a.owner_type === 'partner' && a.currency === account.currency);
-    if (!partnerAccount) throw new Error(`partner ${user.partner_id} has no ${account.currency} balance`);
-    lines.push(
-      { account: { accountId: account.id }, currency: account.currency, amount: -account.posted },
-      { account: { accountId: partnerAccount.id }, currency: account.currency, amount: account.posted },
-    );
-  }
-  if (lines.length) {
-    await post(q, {
-      partnerId: user.partner_id, kind: 'user_deletion', refId: user.id,
-      description: `Balances of deleted user ${user.external_user_id}`, lines,
-    });
-  }
-  for (const account of accounts) await setAccountStatus(q, account.id, BALANCE_CLOSED);
-  return changeStatus(q, user, USER_DELETED, now, { deleted: true, statusBeforeSuspension: null });
+  const sweep = sweepOnDeletion({
+    partnerId: user.partner_id, userId: user.id, externalUserId: user.external_user_id,
+    userBalances: accounts, partnerBalances: locked.filter((a) => a.owner_type === 'partner'),
+  });
+  if (sweep) await post(q, sweep);
+  for (const account of accounts) await setAccountStatus(q, account.id, BalanceStatus.CLOSED);
+  return changeStatus(q, user, UserStatus.DELETED, now, { deleted: true, statusBeforeSuspension: null });
 }
 
 /** Sandbox KYC decision for a KYC user waiting for it: APPROVED activates EUR with an IBAN. */
 export async function decideKyc(q: Queryable, user: UserRow, decision: 'APPROVED' | 'REJECTED', now: Date): Promise<UserRow> {
   if (user.model !== 'KYC') throw new ApiError('P614', 'KYC decisions apply to users of the KYC model only');
-  if (user.status !== USER_WAITING) throw new ApiError('P617');
-  if (decision === 'REJECTED') return changeStatus(q, user, USER_REJECTED, now, { kycDecided: true });
+  if (user.status !== UserStatus.WAITING_FOR_VERIFICATION) throw new ApiError('P617');
+  if (decision === 'REJECTED') return changeStatus(q, user, UserStatus.REJECTED, now, { kycDecided: true });
   const eur = await findAccount(q, { partnerId: user.partner_id, userId: user.id }, 'eur');
-  if (eur) await setAccountStatus(q, eur.id, FIAT_ACTIVE, await issueIban(q));
-  return changeStatus(q, user, USER_ACTIVE, now, { kycDecided: true });
+  if (eur) await setAccountStatus(q, eur.id, BalanceStatus.ACTIVE, await issueIban(q));
+  return changeStatus(q, user, UserStatus.ACTIVE, now, { kycDecided: true });
 }

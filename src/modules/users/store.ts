@@ -1,5 +1,6 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
+import { HoldStatus, type SuspendableUserStatus, type UserStatus } from '../../kernel/statuses.js';
 import type { UserRow } from './types.js';
 
 /** SQL of the users table. */
@@ -40,9 +41,9 @@ export async function updateProfile(q: Queryable, userId: string, profile: Recor
 export async function setStatus(
   q: Queryable,
   userId: string,
-  status: string,
+  status: UserStatus,
   now: Date,
-  extra: { statusBeforeSuspension?: string | null; deleted?: boolean; kycDecided?: boolean } = {},
+  extra: { statusBeforeSuspension?: SuspendableUserStatus | null; deleted?: boolean; kycDecided?: boolean } = {},
 ): Promise<UserRow> {
   const [user] = await q.query<UserRow>(
     `UPDATE users SET status = $2, updated_at = $3,
@@ -60,8 +61,8 @@ export async function setStatus(
 export async function pendingHoldCount(q: Queryable, userId: string): Promise<number> {
   const [row] = await q.query<{ n: bigint }>(
     `SELECT count(*) AS n FROM holds h JOIN accounts a ON a.id = h.account_id
-     WHERE a.user_id = $1 AND h.status = 'PENDING'`,
-    [userId],
+     WHERE a.user_id = $1 AND h.status = $2`,
+    [userId, HoldStatus.PENDING],
   );
   return Number(row.n);
 }

@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { WalletStatus } from '../../kernel/statuses.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
@@ -25,7 +26,7 @@ export const createWallet: JobHandler = async (job, { q, now }) => {
   );
   await emitEvent(q, partnerId, 'wallet.status', {
     walletId, currency, network, wallet: address,
-    status: inserted.length ? 'ACTIVE' : 'FAILED',
+    status: inserted.length ? WalletStatus.ACTIVE : WalletStatus.FAILED,
     createdAt: now.toISOString(),
   });
 };
@@ -66,6 +67,6 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
         payload: { partnerId, family, address, path, currency: currency.code, network: network.code, walletId },
       });
     });
-    return reply.code(201).send({ walletId, currency: currency.code, network: network.code, status: 'PENDING' });
+    return reply.code(201).send({ walletId, currency: currency.code, network: network.code, status: WalletStatus.PENDING });
   });
 };

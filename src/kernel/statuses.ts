@@ -1,0 +1,70 @@
+/**
+ * Every status a row can have, one definition each: a constant object naming the values (use
+ * `UserStatus.SUSPENDED`, never the bare string) and a type of the same name for the union. The
+ * database holds the same lists as CHECK constraints (migrations 001-070); test/money/statuses.test.ts
+ * compares each union with its constraint, so the two cannot drift apart.
+ *
+ * SQL text may name a status only through these constants (`'${BalanceStatus.CLOSED}'`).
+ */
+
+const statuses = <const T extends string>(...values: T[]): { readonly [K in T]: K } =>
+  Object.freeze(Object.fromEntries(values.map((v) => [v, v]))) as { readonly [K in T]: K };
+
+/** The values of a status object, in their declared order. */
+export const valuesOf = <T extends string>(statusObject: { readonly [K in T]: K }): T[] => Object.values(statusObject) as T[];
+
+/**
+ * A user (docs/decisions.md, "Users"): a KYC user starts WAITING_FOR_VERIFICATION and becomes
+ * ACTIVE or REJECTED on the KYC decision; a non-KYC user is ACTIVE at once. SUSPENDED remembers
+ * the status it interrupts (`status_before_suspension`); DELETED is final.
+ */
+export const UserStatus = statuses('WAITING_FOR_VERIFICATION', 'ACTIVE', 'REJECTED', 'SUSPENDED', 'DELETED');
+export type UserStatus = keyof typeof UserStatus;
+/** What a suspension can interrupt, and unsuspend restores. */
+export type SuspendableUserStatus = Exclude<UserStatus, 'SUSPENDED' | 'DELETED'>;
+
+/**
+ * A balance (`accounts.status`): ACTIVE moves money; a KYC user's EUR balance is
+ * WAITING_TO_BE_ACTIVATED until the KYC decision approves it; CLOSED once its user is deleted
+ * (no credit reaches it any more).
+ */
+export const BalanceStatus = statuses('ACTIVE', 'WAITING_TO_BE_ACTIVATED', 'CLOSED');
+export type BalanceStatus = keyof typeof BalanceStatus;
+
+/** An internal transfer: synchronous, so only ever stored SUCCESSFUL. */
+export const TransferStatus = statuses('SUCCESSFUL');
+export type TransferStatus = keyof typeof TransferStatus;
+
+/** An exchange: synchronous; FAILED is allowed by the table but never stored (a failure is refused). */
+export const ExchangeStatus = statuses('COMPLETED', 'FAILED');
+export type ExchangeStatus = keyof typeof ExchangeStatus;
+
+/** An order (docs/decisions.md, "Order statuses"). */
+export const OrderStatus = statuses(
+  'WAITING_FOR_WALLET_ADDRESS', 'WAITING_FOR_PAYMENT', 'WAITING_FOR_CONFIRMATION', 'COMPLETED', 'UNDERPAID', 'EXPIRED',
+);
+export type OrderStatus = keyof typeof OrderStatus;
+
+/** An outgoing SEPA transfer: PENDING (amount + fee held) until it settles or fails. */
+export const SepaTransferStatus = statuses('PENDING', 'SUCCESSFUL', 'FAILED');
+export type SepaTransferStatus = keyof typeof SepaTransferStatus;
+
+/** An incoming SEPA payment: APPROVED (credited), PENDING (name-check review) or REJECTED (returned). */
+export const SepaDepositStatus = statuses('PENDING', 'APPROVED', 'REJECTED');
+export type SepaDepositStatus = keyof typeof SepaDepositStatus;
+
+/** A crypto withdrawal: PROCESSING (amount + fees held) until it confirms or is rejected. */
+export const CryptoWithdrawalStatus = statuses('PROCESSING', 'SUCCESSFUL', 'FAILED');
+export type CryptoWithdrawalStatus = keyof typeof CryptoWithdrawalStatus;
+
+/** A crypto deposit (docs/decisions.md, "Crypto deposits"). */
+export const CryptoDepositStatus = statuses('WAITING_FOR_VERIFICATION', 'WAITING_FOR_TR_DATA', 'SUCCESSFUL', 'UNSUCCESSFUL');
+export type CryptoDepositStatus = keyof typeof CryptoDepositStatus;
+
+/** A hold (reserved funds): PENDING until posted or voided. */
+export const HoldStatus = statuses('PENDING', 'POSTED', 'VOIDED');
+export type HoldStatus = keyof typeof HoldStatus;
+
+/** A wallet the partner asked for (Create Wallet): answered PENDING, then ACTIVE or FAILED by `wallet.status`. Not stored. */
+export const WalletStatus = statuses('PENDING', 'ACTIVE', 'FAILED');
+export type WalletStatus = keyof typeof WalletStatus;
