@@ -8,10 +8,8 @@ import { ensureHouseAccounts } from '../src/ledger/index.js';
 import { startWorker } from '../src/jobs/worker.js';
 import { emitEvent } from '../src/outbox/events.js';
 import { createPartner } from '../src/modules/partners/service.js';
-import { configureWebhookEngine } from '../src/modules/webhooks/engine.js';
 import { saveSettings } from '../src/modules/webhooks/settings.js';
-import { MODULES } from '../src/modules/index.js';
-import { jobHandlers } from '../src/platform/module.js';
+import { workerRuntime } from '../src/modules/index.js';
 
 /**
  * npx tsx bench/webhooks.ts: writes BENCH_EVENTS (10,000) events to the outbox, then lets a worker
@@ -46,7 +44,6 @@ async function main() {
     await migrate(db);
     await ensureHouseAccounts(db);
     const config = loadConfig({ CENTUM_SECRET_KEY: 'bench-secret', CENTUM_ADMIN_TOKEN: 'bench-admin-token-0123', LOG_LEVEL: 'silent' });
-    configureWebhookEngine(db, config);
 
     let received = 0;
     let done: () => void = () => {};
@@ -88,7 +85,7 @@ async function main() {
     }
 
     const start = performance.now();
-    const worker = startWorker(db, jobHandlers(MODULES), { pollMs: 20, concurrency: CONCURRENCY, onError: (e) => console.error('worker error', e) });
+    const worker = startWorker(db, workerRuntime(config), { pollMs: 20, concurrency: CONCURRENCY, onError: (e) => console.error('worker error', e) });
     await allReceived;
     const deliverSeconds = (performance.now() - start) / 1000;
     // The last outcomes are recorded just after the last response: wait for them, then check.

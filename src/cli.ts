@@ -3,11 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, withSettingsTable } from './config.js';
 import { openAndMigrate } from './bootstrap.js';
 import { startWorker } from './jobs/worker.js';
-import { MODULES } from './modules/index.js';
+import { workerRuntime } from './modules/index.js';
 import { createPartner, listPartners, rotateApiKey } from './modules/partners/index.js';
-import { jobHandlers } from './platform/module.js';
 import { errorsMarkdown } from './kernel/errors-doc.js';
-import { railSettings } from './rails/settings.js';
 
 const USAGE = `Usage: centum <command>
   migrate                          apply database migrations
@@ -41,7 +39,6 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  railSettings(); // bad rail settings stop the CLI and the worker at start, as they stop the server
   const db = await openAndMigrate(config);
   try {
     if (command === 'migrate') {
@@ -55,7 +52,7 @@ async function run(argv: string[]): Promise<number> {
       if (!values.id) throw new ConfigError('partner rotate-key needs --id');
       console.log(JSON.stringify(await rotateApiKey(db, values.id), null, 2));
     } else if (command === 'worker') {
-      const worker = startWorker(db, jobHandlers(MODULES), {
+      const worker = startWorker(db, workerRuntime(config), {
         pollMs: config.workerPollMs, concurrency: 4, retention: config.retention, onError: (e) => console.error('worker error', e),
       });
       console.log('Centum worker running; Ctrl-C stops it.');

@@ -201,14 +201,8 @@ function readSetting<T>(env: Env, s: Setting<T>): T | undefined {
   return value;
 }
 
-/** FX settings alone (a process that builds no app context yet). */
-export function fxSettings(env: Env): Config['fx'] {
-  const mode = readSetting(env, SETTINGS.fxMode)!;
-  return { mode, seed: readSetting(env, SETTINGS.fxSeed)!, feePercent: readSetting(env, SETTINGS.fxFeePercent)!.toString() };
-}
-
-/** Rail settings alone (a process that builds no app context yet). */
-export function railSettingsOf(env: Env): RailSettings {
+/** The rails' settings of `env` (part of loadConfig). */
+function railSettingsOf(env: Env): RailSettings {
   return {
     sepaFeePercent: readSetting(env, SETTINGS.sepaFeePercent)!,
     sepaFeeMinCents: BigInt(readSetting(env, SETTINGS.sepaFeeMinEur)!.mul(100).toFixed(0, Decimal.ROUND_UP)),

@@ -3,7 +3,8 @@ import type { Config } from './config.js';
 import type { Db } from './kernel/db.js';
 import type { PartnerKeyCache } from './kernel/http/auth.js';
 import type { PartnerAuth } from './kernel/http/partner.js';
-import type { JobHandlers } from './jobs/queue.js';
+import type { JobRuntime } from './jobs/queue.js';
+import type { Fx } from './rails/fx/rates.js';
 import type { ResolveHost } from './modules/webhooks/index.js';
 
 export type { PartnerAuth };
@@ -17,8 +18,10 @@ export interface AppContext {
   partnerKeys: PartnerKeyCache;
   /** DNS for webhook destinations (the system resolver unless BuildOptions.resolveHost). */
   resolveHost: ResolveHost;
-  /** The job handlers of the app's modules: what the sandbox clock runs when it drains jobs. */
-  jobs: JobHandlers;
+  /** The FX rail: rates and the exchange fee. */
+  fx: Fx;
+  /** What the app's jobs run with (handlers, settings, rails): the sandbox clock drains jobs with it. */
+  jobs: JobRuntime;
 }
 
 declare module 'fastify' {

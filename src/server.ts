@@ -14,6 +14,7 @@ import { MODULES } from './modules/index.js';
 import { resolveWithDns, type ResolveHost } from './modules/webhooks/index.js';
 import { jobHandlers, type CentumModule } from './platform/module.js';
 import type { Config } from './config.js';
+import { createFx, type Fx } from './rails/fx/rates.js';
 import type { Db } from './kernel/db.js';
 
 export interface BuildOptions {
@@ -23,12 +24,15 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** How webhook destinations are resolved (tests inject a rebinding DNS server); the system's by default. */
   resolveHost?: ResolveHost;
+  /** The FX rail (the one `config.fx` describes unless given). */
+  fx?: Fx;
   /** The modules to serve and whose jobs the sandbox clock runs: all of them (MODULES) unless a test adds one. */
   modules?: readonly CentumModule[];
 }
 
 /** Builds the HTTP app: plugins, error format, modules. No business logic here. */
-export async function buildApp({ config, db, logger, resolveHost = resolveWithDns, modules = MODULES }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, db, logger, resolveHost = resolveWithDns, modules = MODULES, fx = createFx(options.config.fx) } = options;
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -63,7 +67,8 @@ export async function buildApp({ config, db, logger, resolveHost = resolveWithDn
   const partnerKeys = new PartnerKeyCache({
     ttlMs: config.authCacheMs, vouchMs: config.rateLimitWindowMs, refusedTtlMs: config.authFailureCacheMs,
   });
-  const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost, jobs: jobHandlers(modules) };
+  const jobs = { handlers: jobHandlers(modules), config, fx, resolveHost };
+  const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost, fx, jobs };
   app.decorate('ctx', ctx);
   registerStrictValidation(app);
   const metrics = createMetricsRegistry();

@@ -1,4 +1,7 @@
+import type { LookupAddress } from 'node:dns';
+import type { Config } from '../config.js';
 import type { Db, Queryable } from '../kernel/db.js';
+import type { Fx } from '../rails/fx/rates.js';
 import { hostname } from 'node:os';
 import { newId } from '../kernel/ids.js';
 
@@ -28,9 +31,23 @@ export interface JobContext {
    * to the job error listener, never retried: the handler must have recorded what recovers them.
    */
   afterCommit(fn: () => Promise<void>): void;
+  /** The app's settings, FX rail and resolver (see JobRuntime). */
+  runtime: JobRuntime;
 }
 
 export type JobHandler = (job: Job, ctx: JobContext) => Promise<void>;
+
+/**
+ * What jobs run with: the handlers of the app's modules, and the app's settings and rails. The
+ * server builds it into its context, a `centum worker` from the same config (src/cli.ts).
+ */
+export interface JobRuntime {
+  handlers: JobHandlers;
+  config: Config;
+  fx: Fx;
+  /** DNS for webhook destinations. */
+  resolveHost: (hostname: string) => Promise<LookupAddress[]>;
+}
 
 /**
  * What runs each kind of job. Modules declare their handlers (CentumModule.jobs); the server and
@@ -69,7 +86,7 @@ export interface RunOptions {
  * Claims and runs one due job; returns false when none is due (or all due ones are taken).
  * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
  */
-export async function runOneJob(db: Db, handlers: JobHandlers, partnerId?: string, opts: RunOptions = {}): Promise<boolean> {
+export async function runOneJob(db: Db, runtime: JobRuntime, partnerId?: string, opts: RunOptions = {}): Promise<boolean> {
   let failed: { job: Job; error: unknown } | undefined;
   let afterCommit: (() => Promise<void>)[] = [];
   const ran = await db.tx(async (q) => {
@@ -81,12 +98,12 @@ export async function runOneJob(db: Db, handlers: JobHandlers, partnerId?: strin
       partnerId ? [new Date(), partnerId] : [new Date()],
     );
     if (!job) return false;
-    const handler = handlers.get(job.kind);
+    const handler = runtime.handlers.get(job.kind);
     const now = new Date(Date.now() + Number(job.offset ?? 0n));
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await q.query('SAVEPOINT job');
-      await handler(job, { db, q, now, afterCommit: (fn) => void afterCommit.push(fn) });
+      await handler(job, { db, q, now, runtime, afterCommit: (fn) => void afterCommit.push(fn) });
       await q.query('RELEASE SAVEPOINT job');
       await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now(), finished_by = $2 WHERE id = $1`, [job.id, WORKER_ID]);
     } catch (error) {
@@ -125,9 +142,9 @@ export function onJobError(listener: (job: Job, error: unknown) => void): void {
 }
 
 /** Runs due jobs until none is left (bounded); returns how many ran. */
-export async function drainJobs(db: Db, handlers: JobHandlers, partnerId?: string, max = 10_000): Promise<number> {
+export async function drainJobs(db: Db, runtime: JobRuntime, partnerId?: string, max = 10_000): Promise<number> {
   let count = 0;
-  while (count < max && (await runOneJob(db, handlers, partnerId))) count++;
+  while (count < max && (await runOneJob(db, runtime, partnerId))) count++;
   return count;
 }
 

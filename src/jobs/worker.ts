@@ -1,5 +1,5 @@
 import type { Db } from '../kernel/db.js';
-import { onJobError, runOneJob, type JobHandlers } from './queue.js';
+import { onJobError, runOneJob, type JobRuntime } from './queue.js';
 import { purgeExpired, type Retention } from './retention.js';
 
 /** How often a worker deletes finished work past its retention (several workers may: deletes are idempotent). */
@@ -15,7 +15,7 @@ export interface Worker {
  */
 export function startWorker(
   db: Db,
-  handlers: JobHandlers,
+  runtime: JobRuntime,
   opts: { pollMs: number; concurrency?: number; maxInFlight?: number; retention?: Retention; onError?: (e: unknown) => void },
 ): Worker {
   let stopped = false;
@@ -46,7 +46,7 @@ export function startWorker(
       let ran = false;
       try {
         while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-        ran = await runOneJob(db, handlers, undefined, { detachAfterCommit });
+        ran = await runOneJob(db, runtime, undefined, { detachAfterCommit });
       } catch (error) {
         if (!stopped) opts.onError?.(error);
       }

@@ -1,4 +1,7 @@
-import type { CentumModule } from '../platform/module.js';
+import type { Config } from '../config.js';
+import type { JobRuntime } from '../jobs/queue.js';
+import { jobHandlers, type CentumModule } from '../platform/module.js';
+import { createFx } from '../rails/fx/rates.js';
 import { adminModule } from './admin/index.js';
 import { balancesModule } from './balances/index.js';
 import { cryptoModule } from './crypto/index.js';
@@ -12,7 +15,7 @@ import { sepaModule } from './sepa/index.js';
 import { transfersModule } from './transfers/index.js';
 import { usersModule } from './users/index.js';
 import { walletsModule } from './wallets/index.js';
-import { webhooksModule } from './webhooks/index.js';
+import { resolveWithDns, webhooksModule } from './webhooks/index.js';
 
 /**
  * Every module, one per folder (test/platform/modules.test.ts checks). The server registers their
@@ -35,3 +38,7 @@ export const MODULES: readonly CentumModule[] = [
   walletsModule,
   webhooksModule,
 ];
+
+/** What a worker process (`centum worker`) runs jobs with: every module's handlers and the config's rails. */
+export const workerRuntime = (config: Config): JobRuntime =>
+  ({ handlers: jobHandlers(MODULES), config, fx: createFx(config.fx), resolveHost: resolveWithDns });

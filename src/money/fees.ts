@@ -4,7 +4,7 @@ import { convertDown, convertUpInverse, feeOf, RATE_DIGITS } from './arithmetic.
 
 /**
  * Every fee Centum charges, as pure functions of the amount and the settings or catalogue entry
- * that price it (the caller passes today's source: `railSettings()`, `exchangeFee()`, the
+ * that price it (the caller passes the app's: `config.rails`, `fx.feeFraction`, the
  * currency catalogue). Fees are rounded up to the minor unit; what the customer receives is
  * rounded down. What each operation posts with these fees is in ./postings.ts.
  */

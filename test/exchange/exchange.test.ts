@@ -5,10 +5,8 @@ import { startTestApp, type TestApp, type TestPartner } from '../support/app.js'
 import { advance, amounts, expectError, fund } from '../support/balances.js';
 
 let t: TestApp;
-// Large test deposits would otherwise wait for travel-rule data.
-process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';
 beforeAll(async () => {
-  t = await startTestApp({ CENTUM_FX_MODE: 'fixed' });
+  t = await startTestApp({ CENTUM_FX_MODE: 'fixed', CENTUM_TRAVEL_RULE_THRESHOLD_EUR: '100000000' });
 });
 afterAll(() => t.close());
 

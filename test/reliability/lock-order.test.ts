@@ -6,7 +6,8 @@ import { onJobError, runOneJob } from '../../src/jobs/queue.js';
 import { checkInvariant } from '../../src/ledger/index.js';
 import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { withdrawalFees } from '../../src/modules/crypto/withdrawals.js';
-import { sepaFee } from '../../src/modules/sepa/transfers.js';
+import { loadConfig } from '../../src/config.js';
+import { sepaTransferFee } from '../../src/money/fees.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { fund } from '../support/balances.js';
 import { isolatedDatabase } from '../support/database.js';
@@ -22,9 +23,8 @@ import { approveKyc, createUser } from '../support/users.js';
  * (CI's PostgreSQL pass runs it).
  */
 const SERVER = process.env.DATABASE_URL;
+const RAILS = loadConfig({ CENTUM_SECRET_KEY: 'k' }).rails;
 
-// SEPA transfers settle at once, so the job drainer posts holds while the mix runs.
-process.env.CENTUM_SEPA_SETTLEMENT_SECONDS = '0';
 
 /** A request that takes longer than this is a hang: the test fails. Speed is not asserted otherwise. */
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -67,7 +67,7 @@ const minor = (decimal: string, scale: number): bigint => {
 async function setUp(prefix: string): Promise<Setup> {
   const own = (await isolatedDatabase(prefix, SERVER))!;
   // 20 connections, as in the finding.
-  const t = await startTestApp({ DATABASE_URL: own.url, DB_POOL_SIZE: '20' });
+  const t = await startTestApp({ DATABASE_URL: own.url, DB_POOL_SIZE: '20', CENTUM_SEPA_SETTLEMENT_SECONDS: '0' });
   const partner = await t.createPartner('Lock order');
   current = { own, t, partner, userId: '' };
   await createUser(partner, 'u1', 'KYC');
@@ -121,7 +121,7 @@ const sepa = (amount: string): Op => ({
     const out = await call('sepa u1', 'POST', '/v1/sepa-transfer', {
       sourceExternalUserId: 'u1', amount, currency: 'eur', destinationIban: DEST_IBAN, transferTitle: 'Invoice',
     });
-    if (out.status === 200) effect.eur -= minor(amount, 2) + sepaFee(minor(amount, 2));
+    if (out.status === 200) effect.eur -= minor(amount, 2) + sepaTransferFee(minor(amount, 2), RAILS);
     return out;
   },
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
-import { loadRailSettings } from '../../src/rails/settings.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const loadRailSettings = (env: Record<string, string>) => loadConfig({ CENTUM_SECRET_KEY: 'k', ...env }).rails;
 import { checkName } from '../../src/rails/sepa/simulator.js';
 
 describe('rail settings', () => {

@@ -5,9 +5,8 @@ import { amounts, expectError, fund } from '../support/balances.js';
 import { approveKyc, createUser } from '../support/users.js';
 
 let t: TestApp;
-process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';
 beforeAll(async () => {
-  t = await startTestApp({ CENTUM_FX_MODE: 'fixed' });
+  t = await startTestApp({ CENTUM_FX_MODE: 'fixed', CENTUM_TRAVEL_RULE_THRESHOLD_EUR: '100000000' });
 });
 afterAll(() => t.close());
 

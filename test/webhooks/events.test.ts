@@ -14,10 +14,9 @@ import { approveKyc, createUser } from '../support/users.js';
 let t: TestApp;
 let receiver: Receiver;
 let p: TestPartner;
-process.env.CENTUM_TRAVEL_RULE_THRESHOLD_EUR = '100000000';
 
 beforeAll(async () => {
-  t = await startTestApp({ CENTUM_FX_MODE: 'fixed' });
+  t = await startTestApp({ CENTUM_FX_MODE: 'fixed', CENTUM_TRAVEL_RULE_THRESHOLD_EUR: '100000000' });
   receiver = await startReceiver();
   p = await t.createPartner('Events');
   expect((await p.call('PUT', '/v1/partner/webhook-settings', { url: `${receiver.url}/p100` })).status).toBe(200);

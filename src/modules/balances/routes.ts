@@ -14,7 +14,7 @@ export const partnerBalancesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Balances, ...partnerErrors },
     },
   }, async (request) => {
-    const view = await balancesView(db, { partnerId: request.partner.id }, partnerNow(request.partner.clockOffsetMs));
+    const view = await balancesView(db, { partnerId: request.partner.id }, { at: partnerNow(request.partner.clockOffsetMs), rates: app.ctx.fx.rates });
     if (!view.fiatBalances.length && !view.cryptoBalances.length) throw new ApiError('P611', 'Partner has no active balances');
     return view;
   });

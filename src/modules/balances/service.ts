@@ -4,7 +4,7 @@ import { formatAmount } from '../../kernel/money.js';
 import { BalanceStatus } from '../../kernel/statuses.js';
 import { available, listAccounts, openAccount, type Owner } from '../../ledger/index.js';
 import { deriveAddress } from '../../rails/chains/addresses.js';
-import { rates } from '../../rails/fx/rates.js';
+import type { RateSource } from '../../rails/fx/rates.js';
 import { ibanFor } from '../../rails/sepa/iban.js';
 
 
@@ -80,11 +80,11 @@ export function networkConfigOf(currency: CurrencyCode): Record<string, NetworkC
 }
 
 /** EUR value of one unit, as a JSON number at the currency's scale (P100's `rate`). */
-export const eurRate = (currency: CurrencyCode, at: Date): number =>
-  Number(rates().eurValue(currency, at).toDecimalPlaces(CURRENCIES[currency].scale).toString());
+export const eurRate = (rates: RateSource, currency: CurrencyCode, at: Date): number =>
+  Number(rates.eurValue(currency, at).toDecimalPlaces(CURRENCIES[currency].scale).toString());
 
 /** The Get Balances body (`fiatBalances`, `cryptoBalances`) of a partner or a user. */
-export async function balancesView(q: Queryable, owner: Owner, at: Date) {
+export async function balancesView(q: Queryable, owner: Owner, { at, rates }: { at: Date; rates: RateSource }) {
   const [accounts, addresses] = await Promise.all([listAccounts(q, owner), ownerAddresses(q, owner)]);
   const fiatBalances = [];
   const cryptoBalances = [];
@@ -100,7 +100,7 @@ export async function balancesView(q: Queryable, owner: Owner, at: Date) {
         amount,
         name: currency.code,
         wallet: (family && addresses.get(family)) ?? null,
-        rate: eurRate(currency.code, at),
+        rate: eurRate(rates, currency.code, at),
         status: account.status,
         networkConfig: networkConfigOf(currency.code),
       });

@@ -11,8 +11,7 @@ import { balanceRefusal, refusalError } from '../../money/refusals.js';
 import { emitEvent } from '../../outbox/events.js';
 import { FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { confirmationsAt, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
-import { rates } from '../../rails/fx/rates.js';
-import { railSettings } from '../../rails/settings.js';
+import type { RateSource } from '../../rails/fx/rates.js';
 import { findOrderForDeposit, recordOrderPayment } from '../orders/index.js';
 
 /**
@@ -57,7 +56,9 @@ export const CONFIRM_JOB = 'crypto.deposit.confirm';
 const networkOf = (row: Pick<DepositRow, 'currency' | 'network'>): NetworkConfig =>
   findNetwork(CURRENCIES[row.currency], row.network)!;
 
-export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now: Date, input: IncomingCrypto): Promise<DepositRow> {
+export async function receiveCryptoDeposit(
+  q: Queryable, { partnerId, now, input, rates }: { partnerId: string; now: Date; input: IncomingCrypto; rates: RateSource },
+): Promise<DepositRow> {
   const family = FAMILY_OF_NETWORK[input.network];
   const [owner] = await q.query<{ user_id: string | null; address: string }>(
     `SELECT user_id, address FROM wallet_addresses
@@ -82,7 +83,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
   const currency = CURRENCIES[input.currency];
   const network = findNetwork(currency, input.network)!;
   const id = newId();
-  const eurValue = toDecimal(input.amount, currency.scale).mul(rates().eurValue(input.currency, now));
+  const eurValue = toDecimal(input.amount, currency.scale).mul(rates.eurValue(input.currency, now));
   const belowMinimum = input.amount < toMinor(network.minDeposit, currency.scale);
   const [row] = await q.query<DepositRow>(
     `INSERT INTO crypto_deposits (id, partner_id, user_id, account_id, order_id, currency, network, address, sender_address,
@@ -103,7 +104,7 @@ export async function receiveCryptoDeposit(q: Queryable, partnerId: string, now:
 }
 
 /** One simulated block for a deposit WAITING_FOR_VERIFICATION: confirmed a little more, or final. */
-export const confirmDeposit: JobHandler = async (job, { q, now }) => {
+export const confirmDeposit: JobHandler = async (job, { q, now, runtime }) => {
   const [deposit] = await q.query<DepositRow>('SELECT * FROM crypto_deposits WHERE id = $1 FOR NO KEY UPDATE', [job.payload.depositId]);
   if (!deposit || deposit.status !== CryptoDepositStatus.WAITING_FOR_VERIFICATION) return; // moved on already
   const network = networkOf(deposit);
@@ -122,7 +123,7 @@ export const confirmDeposit: JobHandler = async (job, { q, now }) => {
   }
   if (deposit.order_id) {
     await finish(q, deposit.id, CryptoDepositStatus.SUCCESSFUL, now);
-  } else if (needsTravelRule(deposit)) {
+  } else if (needsTravelRule(deposit, runtime.config.rails.travelRuleThresholdEur)) {
     const [row] = await q.query<DepositRow>(
       `UPDATE crypto_deposits SET status = $2 WHERE id = $1 RETURNING *`,
       [deposit.id, CryptoDepositStatus.WAITING_FOR_TR_DATA],
@@ -138,9 +139,9 @@ export const confirmDeposit: JobHandler = async (job, { q, now }) => {
  * the threshold until the sender's data is given. A deposit without a sender address counts as
  * coming from the owner's own verified wallet, like a SEPA deposit without a sender name.
  */
-const needsTravelRule = (deposit: DepositRow): boolean =>
+const needsTravelRule = (deposit: DepositRow, thresholdEur: Decimal): boolean =>
   deposit.sender_address !== null && !deposit.travel_rule
-  && new Decimal(deposit.eur_value).gt(railSettings().travelRuleThresholdEur);
+  && new Decimal(deposit.eur_value).gt(thresholdEur);
 
 async function credit(q: Queryable, deposit: DepositRow, now: Date): Promise<DepositRow> {
   // The user was deleted while the deposit confirmed: it goes back to the sender, uncredited.

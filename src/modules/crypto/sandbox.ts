@@ -38,9 +38,12 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const amount = parseAmount(request.body.amount, currency.scale);
     const now = partnerNow(request.partner.clockOffsetMs);
     const row = await db.tx((q) =>
-      receiveCryptoDeposit(q, request.partner.id, now, {
-        address: request.body.address.trim(), currency: currency.code, network: network.code, amount,
-        senderAddress: request.body.senderAddress,
+      receiveCryptoDeposit(q, {
+        partnerId: request.partner.id, now, rates: app.ctx.fx.rates,
+        input: {
+          address: request.body.address.trim(), currency: currency.code, network: network.code, amount,
+          senderAddress: request.body.senderAddress,
+        },
       }),
     );
     return reply.code(201).send({

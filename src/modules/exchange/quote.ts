@@ -3,7 +3,7 @@ import { CURRENCIES, type CurrencyCode } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
 import { convertDown, pow10, RATE_DIGITS } from '../../money/arithmetic.js';
 import { exchangeFeeOf } from '../../money/fees.js';
-import { exchangeFee, rates } from '../../rails/fx/rates.js';
+import type { Fx, RateSource } from '../../rails/fx/rates.js';
 
 /**
  * Exchange quotes. Everything that decides an amount is integer (bigint) math on minor units and
@@ -18,8 +18,7 @@ export const MIN_EXCHANGE_EUR = new Decimal(1);
 export { RATE_DIGITS } from '../../money/arithmetic.js';
 
 /** Units of `to` per unit of `from` at the mid rate, rounded down to RATE_DIGITS significant digits. */
-export function midRate(from: CurrencyCode, to: CurrencyCode, at: Date): Decimal {
-  const source = rates();
+export function midRate(source: RateSource, from: CurrencyCode, to: CurrencyCode, at: Date): Decimal {
   const high = Decimal.clone({ precision: 40 });
   const ratio = new high(source.eurValue(from, at).toString()).div(source.eurValue(to, at).toString());
   return new Decimal(ratio.toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN).toString());
@@ -37,16 +36,18 @@ export interface ExchangeQuote {
 }
 
 /** Quote for converting `amountFrom` (minor units): fee = ceil(amount * fee%), amountTo = floor((amount - fee) * rate). */
-export function quoteExchange(currencyFrom: CurrencyCode, currencyTo: CurrencyCode, amountFrom: bigint, at: Date): ExchangeQuote {
+export function quoteExchange(
+  fx: Fx, { currencyFrom, currencyTo, amountFrom, at }: { currencyFrom: CurrencyCode; currencyTo: CurrencyCode; amountFrom: bigint; at: Date },
+): ExchangeQuote {
   if (currencyFrom === currencyTo) throw new ApiError('P623', 'currencyFrom and currencyTo must differ');
   const from = CURRENCIES[currencyFrom];
   const to = CURRENCIES[currencyTo];
-  const eurValue = new Decimal(amountFrom.toString()).div(pow10(from.scale).toString()).mul(rates().eurValue(currencyFrom, at));
+  const eurValue = new Decimal(amountFrom.toString()).div(pow10(from.scale).toString()).mul(fx.rates.eurValue(currencyFrom, at));
   if (eurValue.lt(MIN_EXCHANGE_EUR)) {
     throw new ApiError('P615', `Minimum exchange is the equivalent of ${MIN_EXCHANGE_EUR.toFixed(2)} EUR`);
   }
-  const rate = midRate(currencyFrom, currencyTo, at);
-  const feeFraction = exchangeFee();
+  const rate = midRate(fx.rates, currencyFrom, currencyTo, at);
+  const { feeFraction } = fx;
   const fee = exchangeFeeOf(amountFrom, { feeFraction });
   const amountTo = convertDown(amountFrom - fee, from.scale, rate, to.scale);
   if (amountTo <= 0n) throw new ApiError('P615', 'Amount is too small to convert');

@@ -4,7 +4,6 @@ import { partnerNow } from '../../kernel/clock.js';
 import { validationError } from '../../kernel/errors.js';
 import { parseAmount } from '../../kernel/money.js';
 import { Amount, CurrencySlug, Nullable, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
-import { configureFx } from '../../rails/fx/rates.js';
 import { twinRoutes } from '../../platform/twin-routes.js';
 import { requireUser } from '../users/index.js';
 import { quoteExchange } from './quote.js';
@@ -47,12 +46,11 @@ const tags = ['Exchange'];
 
 /** Exchange on the partner's own balances (/v1/partner/exchange/...) and on users' (/v1/exchange/...). */
 export const exchangeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db, config } = app.ctx;
-  configureFx(config.fx);
+  const { db, fx } = app.ctx;
 
   const quoteFor = (query: { currencyFrom: string; currencyTo: string; amount: string }, now: Date) => {
     const { from, to } = parsePair(query.currencyFrom, query.currencyTo);
-    return quoteExchange(from, to, parseAmount(query.amount, CURRENCIES[from].scale), now);
+    return quoteExchange(fx, { currencyFrom: from, currencyTo: to, amountFrom: parseAmount(query.amount, CURRENCIES[from].scale), at: now });
   };
 
   twinRoutes(app, {

@@ -44,7 +44,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...partnerErrors,
       },
     },
-  }, async (request) => orderRates(partnerNow(request.partner.clockOffsetMs)));
+  }, async (request) => orderRates(app.ctx.fx, partnerNow(request.partner.clockOffsetMs)));
 
   app.post('/v1/order/lock-rate', {
     schema: {
@@ -68,7 +68,9 @@ export const orderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ...partnerErrors,
       },
     },
-  }, async (request) => lockOrderRate(db, request.partner.id, request.body, partnerNow(request.partner.clockOffsetMs)));
+  }, async (request) => lockOrderRate(db, {
+    partnerId: request.partner.id, body: request.body, now: partnerNow(request.partner.clockOffsetMs), fx: app.ctx.fx,
+  }));
 
   app.post('/v1/order', {
     schema: {

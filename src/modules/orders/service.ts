@@ -11,7 +11,7 @@ import { orderQuote, orderRateOf, orderSettlement } from '../../money/fees.js';
 import { orderExtraPaymentPosting, orderSettlementPosting } from '../../money/postings.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
-import { exchangeFee, rates } from '../../rails/fx/rates.js';
+import type { Fx } from '../../rails/fx/rates.js';
 import { nextAddressIndex } from '../balances/index.js';
 import { checkLock, insertLock, LOCK_SECONDS, lockForUse, markLockUsed, RATE_DIGITS } from '../exchange/index.js';
 import { findOrder, findOrderByAddress, insertOrder, lockOrder, updateOrder, type OrderRow } from './store.js';
@@ -36,9 +36,9 @@ export const EXPIRE_JOB = 'order.expire';
  * EUR per unit of crypto the payer gets: mid rate less the exchange fee, 12 significant digits,
  * rounded down. The crypto due is the EUR amount divided by it, rounded up.
  */
-export function orderRate(currency: CurrencyCode, at: Date): { rate: Decimal; mid: Decimal } {
-  const mid = rates().eurValue(currency, at).toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN);
-  return { rate: orderRateOf(mid, { feeFraction: exchangeFee() }), mid };
+export function orderRate(fx: Fx, currency: CurrencyCode, at: Date): { rate: Decimal; mid: Decimal } {
+  const mid = fx.rates.eurValue(currency, at).toSignificantDigits(RATE_DIGITS, Decimal.ROUND_DOWN);
+  return { rate: orderRateOf(mid, { feeFraction: fx.feeFraction }), mid };
 }
 
 export function parseOrderCurrency(currencyValue: string, networkValue?: string) {
@@ -49,21 +49,24 @@ export function parseOrderCurrency(currencyValue: string, networkValue?: string)
   return { currency, network };
 }
 
-export function orderRates(at: Date) {
+export function orderRates(fx: Fx, at: Date) {
   return {
     destinationCurrency: 'eur',
-    feePercentage: exchangeFee().mul(100).toNumber(),
+    feePercentage: fx.feeFraction.mul(100).toNumber(),
     rates: CRYPTO_CODES.flatMap((code) =>
-      CURRENCIES[code].networks.map((n) => ({ currency: code, network: n.code, rate: orderRate(code, at).rate.toFixed() })),
+      CURRENCIES[code].networks.map((n) => ({ currency: code, network: n.code, rate: orderRate(fx, code, at).rate.toFixed() })),
     ),
   };
 }
 
-export async function lockOrderRate(q: Queryable, partnerId: string, body: { currency: string; amount: string | number; network?: string }, now: Date) {
+export async function lockOrderRate(
+  q: Queryable,
+  { partnerId, body, now, fx }: { partnerId: string; body: { currency: string; amount: string | number; network?: string }; now: Date; fx: Fx },
+) {
   const { currency, network } = parseOrderCurrency(body.currency, body.network);
   const eurAmount = parseAmount(body.amount, 2);
   if (eurAmount < MIN_ORDER_EUR) throw new ApiError('P615', 'Minimum order is 1.00 EUR');
-  const { rate, mid } = orderRate(currency.code, now);
+  const { rate, mid } = orderRate(fx, currency.code, now);
   const { amountRequired, fee } = orderQuote(eurAmount, { scale: currency.scale, rate, mid });
   if (amountRequired < toMinor(network.minDeposit, currency.scale)) {
     throw new ApiError('P615', `The payment would be below the minimum deposit of ${network.minDeposit} ${currency.code}`);
@@ -72,7 +75,7 @@ export async function lockOrderRate(q: Queryable, partnerId: string, body: { cur
     id: newId(), partner_id: partnerId, user_id: null, purpose: 'order' as const,
     currency_from: currency.code, currency_to: 'eur' as const, network: network.code,
     amount_from: amountRequired, amount_to: eurAmount, fee,
-    rate: rate.toFixed(), mid_rate: mid.toFixed(), fee_percent: exchangeFee().mul(100).toString(),
+    rate: rate.toFixed(), mid_rate: mid.toFixed(), fee_percent: fx.feeFraction.mul(100).toString(),
     expires_at: new Date(now.getTime() + LOCK_SECONDS * 1000), created_at: now,
   };
   await insertLock(q, lock);

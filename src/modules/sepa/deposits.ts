@@ -9,7 +9,6 @@ import { post, type AccountRow } from '../../ledger/index.js';
 import { sepaDepositPosting } from '../../money/postings.js';
 import { assertBalanceMayMoveMoney, balanceRefusal } from '../../money/refusals.js';
 import { emitEvent, eventParts } from '../../outbox/events.js';
-import { railSettings } from '../../rails/settings.js';
 import { checkName } from '../../rails/sepa/simulator.js';
 import { holderNames, type UserRow } from '../users/index.js';
 
@@ -48,7 +47,9 @@ export const REVIEW_JOB = 'sepa.deposit.review';
  * statement, with no transaction. A deposit left for review is written with its event and review
  * job in one transaction.
  */
-export async function receiveSepaDeposit(db: Db, partnerId: string, now: Date, input: IncomingSepa): Promise<SepaDepositRow> {
+export async function receiveSepaDeposit(
+  db: Db, { partnerId, now, input, reviewSeconds }: { partnerId: string; now: Date; input: IncomingSepa; reviewSeconds: number },
+): Promise<SepaDepositRow> {
   const [account] = await db.query<AccountRow & { owner_external_user_id: string | null; owner_profile: UserRow['profile'] | null }>(
     `SELECT a.*, u.external_user_id AS owner_external_user_id, u.profile AS owner_profile
      FROM accounts a LEFT JOIN users u ON u.id = a.user_id
@@ -87,7 +88,7 @@ export async function receiveSepaDeposit(db: Db, partnerId: string, now: Date, i
     await emitEvent(q, partnerId, 'sepa_deposit.status', depositEvent(deposit, externalUserId));
     await enqueueJob(q, {
       kind: REVIEW_JOB, partnerId,
-      runAt: new Date(now.getTime() + railSettings().sepaReviewSeconds * 1000),
+      runAt: new Date(now.getTime() + reviewSeconds * 1000),
       payload: { depositId: deposit.id, decision: check === 'partial' ? SepaDepositStatus.APPROVED : SepaDepositStatus.REJECTED },
     });
     return deposit;

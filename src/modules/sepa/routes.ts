@@ -6,7 +6,6 @@ import { ApiError, validationError } from '../../kernel/errors.js';
 import { Amount, CurrencySlug, decodeCursor, encodeCursor, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { usableBalance } from '../../money/refusals.js';
 import { BANK_BIC, BANK_NAME, normalizeIban } from '../../rails/sepa/iban.js';
-import { railSettings } from '../../rails/settings.js';
 import { twinRoutes } from '../../platform/twin-routes.js';
 import { fullName, requireUser, UserObject, type UserRow } from '../users/index.js';
 import { listContacts } from './deposits.js';
@@ -91,7 +90,6 @@ function parsePage(cursor?: string): string | undefined {
 
 export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
-  railSettings(); // a bad rail setting stops the server at start (ConfigError names the variable)
 
   async function depositInfo(partnerId: string, partnerName: string, user?: UserRow) {
     const account = await usableBalance(db, { partnerId, userId: user?.id }, 'eur');
@@ -102,7 +100,7 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       swift: BANK_BIC,
       bankName: BANK_NAME,
       accountHolder: user ? fullName(user) : partnerName,
-      address: railSettings().bankAddress,
+      address: app.ctx.config.rails.bankAddress,
     };
   }
 
@@ -159,9 +157,9 @@ export const sepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const input = parseTransfer(request.body);
       const now = partnerNow(request.partner.clockOffsetMs);
       const row = await db.tx(async (q) => {
-        if (level === 'partner') return createSepaTransfer(q, { partnerId: request.partner.id, input, now });
+        if (level === 'partner') return createSepaTransfer(q, { partnerId: request.partner.id, input, now, rails: app.ctx.config.rails });
         const user = await requireUser(q, request.partner.id, request.body.sourceExternalUserId, { moveMoney: true, lock: true });
-        return createSepaTransfer(q, { partnerId: request.partner.id, user, input, now });
+        return createSepaTransfer(q, { partnerId: request.partner.id, user, input, now, rails: app.ctx.config.rails });
       });
       return { transferId: row.id };
     },

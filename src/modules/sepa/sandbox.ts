@@ -39,10 +39,9 @@ export const sandboxSepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const amount = parseAmount(request.body.amount, 2);
     const now = partnerNow(request.partner.clockOffsetMs);
-    const deposit = await receiveSepaDeposit(db, request.partner.id, now, {
-      iban, amount, senderIban,
-      senderName: request.body.senderName?.trim() || undefined,
-      reference: request.body.reference,
+    const deposit = await receiveSepaDeposit(db, {
+      partnerId: request.partner.id, now, reviewSeconds: app.ctx.config.rails.sepaReviewSeconds,
+      input: { iban, amount, senderIban, senderName: request.body.senderName?.trim() || undefined, reference: request.body.reference },
     });
     return reply.code(201).send({ depositId: deposit.id, status: deposit.status, amount: formatAmount(amount, 2), iban });
   });

@@ -8,7 +8,7 @@ import { sepaTransferFee } from '../../money/fees.js';
 import { holdSepaTransfer, settleSepaTransfer, voidSepaTransfer } from '../../money/postings.js';
 import { usableBalance } from '../../money/refusals.js';
 import { emitEvent } from '../../outbox/events.js';
-import { railSettings } from '../../rails/settings.js';
+import type { RailSettings } from '../../config.js';
 import { clearTransfer } from '../../rails/sepa/simulator.js';
 import { userObject, type UserRow } from '../users/index.js';
 
@@ -50,17 +50,14 @@ export interface NewSepaTransfer {
 
 export const SETTLE_JOB = 'sepa.transfer.settle';
 
-/** The fee of a transfer of `amount` at the current settings: 0.1 % rounded up, at least 1 EUR by default. */
-export const sepaFee = (amount: bigint): bigint => sepaTransferFee(amount, railSettings());
-
 /** Holds amount + fee on the payer's EUR balance (the partner's, or `user`'s) and queues the settlement. */
 export async function createSepaTransfer(
   q: Queryable,
-  { partnerId, user, input, now }: { partnerId: string; user?: UserRow; input: NewSepaTransfer; now: Date },
+  { partnerId, user, input, now, rails }: { partnerId: string; user?: UserRow; input: NewSepaTransfer; now: Date; rails: RailSettings },
 ): Promise<SepaTransferRow> {
   const account = await usableBalance(q, { partnerId, userId: user?.id }, 'eur');
   const id = newId();
-  const fee = sepaFee(input.amount);
+  const fee = sepaTransferFee(input.amount, rails);
   const holdId = await holdSepaTransfer(q, { partnerId, transferId: id, accountId: account.id, amount: input.amount, fee });
   const [row] = await q.query<SepaTransferRow>(
     `INSERT INTO sepa_transfers (id, partner_id, user_id, account_id, amount, fee, destination_iban, transfer_title,
@@ -72,7 +69,7 @@ export async function createSepaTransfer(
   );
   await enqueueJob(q, {
     kind: SETTLE_JOB, partnerId,
-    runAt: new Date(now.getTime() + railSettings().sepaSettlementSeconds * 1000),
+    runAt: new Date(now.getTime() + rails.sepaSettlementSeconds * 1000),
     payload: { transferId: id },
   });
   return row;

@@ -16,7 +16,7 @@ export const userBalancesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags: ['User balances'], summary, params: UserParams, response: { 200: Balances, ...partnerErrors } },
     }, async (request) => {
       const user = await requireUser(db, request.partner.id, request.params.externalUserId);
-      return balancesView(db, { partnerId: request.partner.id, userId: user.id }, partnerNow(request.partner.clockOffsetMs));
+      return balancesView(db, { partnerId: request.partner.id, userId: user.id }, { at: partnerNow(request.partner.clockOffsetMs), rates: app.ctx.fx.rates });
     });
   }
 };

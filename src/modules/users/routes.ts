@@ -41,7 +41,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => {
       const user = await createUser(q, config.secretKey, request.partner.id, 'KYC', request.body, now);
-      const balances = await balancesView(q, { partnerId: user.partner_id, userId: user.id }, now);
+      const balances = await balancesView(q, { partnerId: user.partner_id, userId: user.id }, { at: now, rates: app.ctx.fx.rates });
       const poa = poaRequired(user.profile);
       return { userId: user.id, poaRequiredForExtended: poa, poaRequired: poa, ...balances };
     });
@@ -59,7 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => {
       const user = await createUser(q, config.secretKey, request.partner.id, 'NON_KYC', request.body, now);
-      const { fiatBalances, cryptoBalances } = await balancesView(q, { partnerId: user.partner_id, userId: user.id }, now);
+      const { fiatBalances, cryptoBalances } = await balancesView(q, { partnerId: user.partner_id, userId: user.id }, { at: now, rates: app.ctx.fx.rates });
       return {
         userId: user.id,
         balances: [

@@ -1,4 +1,3 @@
-import { loadConfig, type Config } from '../../config.js';
 import type { Db, Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
@@ -8,7 +7,7 @@ import { WEBHOOK_ATTEMPT_JOB } from '../../outbox/events.js';
 import { getSettings } from './settings.js';
 import { deliveryBody, deliveryHeaders, type PayloadFormat } from './signing.js';
 import { postPinned } from './pinned-post.js';
-import { joinUrl, resolveDestination, resolveWithDns, type ResolveHost } from './url-guard.js';
+import { joinUrl, resolveDestination, type ResolveHost } from './url-guard.js';
 
 /**
  * The delivery engine. Each attempt is a job (`webhook.attempt` {deliveryId, attemptNo}) due in the
@@ -33,25 +32,14 @@ export interface EngineSettings {
   resolveHost: ResolveHost;
 }
 
-const settingsByDb = new WeakMap<Db, EngineSettings>();
-let fromEnv: EngineSettings | undefined;
-
-const toEngineSettings = (config: Config, resolveHost: ResolveHost): EngineSettings => ({
+/** The engine's settings: the app's, as every job gets them (JobContext.runtime). */
+const engineSettings = ({ config, resolveHost }: JobContext['runtime']): EngineSettings => ({
   secretKey: config.secretKey,
   timeoutMs: config.webhook.timeoutMs,
   retryDelaysSeconds: config.webhook.retryDelaysSeconds,
   allowPrivate: config.webhookAllowPrivate,
   resolveHost,
 });
-
-/** Ties the engine to an app's settings and resolver (several apps may share one process in tests). */
-export function configureWebhookEngine(db: Db, config: Config, resolveHost = resolveWithDns): void {
-  settingsByDb.set(db, toEngineSettings(config, resolveHost));
-}
-
-function engineSettings(db: Db): EngineSettings {
-  return settingsByDb.get(db) ?? (fromEnv ??= toEngineSettings(loadConfig(), resolveWithDns));
-}
 
 /** A SENDING attempt younger than this may still be in flight; older ones were interrupted. */
 const inFlightWindowMs = (s: EngineSettings) => s.timeoutMs + 1000;
@@ -89,12 +77,12 @@ interface ClaimedAttempt {
 export const attemptDelivery: JobHandler = async (job, ctx) => {
   const { deliveryId, attemptNo } = job.payload as { deliveryId: string; attemptNo: number };
   const claimed = await claimAttempt(ctx, deliveryId, attemptNo);
-  if (claimed) ctx.afterCommit(() => sendAndRecord(ctx.db, claimed));
+  if (claimed) ctx.afterCommit(() => sendAndRecord(ctx.db, claimed, engineSettings(ctx.runtime)));
 };
 
 async function claimAttempt(ctx: JobContext, deliveryId: string, attemptNo: number): Promise<ClaimedAttempt | null> {
   const { q, now } = ctx;
-  const settings = engineSettings(ctx.db);
+  const settings = engineSettings(ctx.runtime);
   // One read: the delivery (locked), its event, the partner's settings and token version.
   const [delivery] = await q.query<DeliveryRow>(
     `SELECT d.id, d.partner_id, d.status, d.attempt_count, e.id AS event_id, e.type, e.path, e.payload,
@@ -227,8 +215,7 @@ function describeError(e: unknown, timeoutMs: number): string {
  * queued next job (cancelled on success or after the last attempt, else moved to failure + delay)
  * and the delivery. Nothing changes if a later step already declared the attempt interrupted.
  */
-async function sendAndRecord(db: Db, attempt: ClaimedAttempt): Promise<void> {
-  const s = engineSettings(db);
+async function sendAndRecord(db: Db, attempt: ClaimedAttempt, s: EngineSettings): Promise<void> {
   const outcome = await send(attempt, s);
   const retry = !outcome.ok && !attempt.isLast;
   const deliveryStatus = outcome.ok ? 'SUCCEEDED' : retry ? 'PENDING' : 'FAILED';

@@ -4,7 +4,7 @@ import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
 import { decodeCursor, encodeCursor, Nullable, PageQuery, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { EVENT_PATHS } from '../../outbox/events.js';
-import { configureWebhookEngine, replayDelivery } from './engine.js';
+import { replayDelivery } from './engine.js';
 import { getSettings, saveSettings, type WebhookSettings } from './settings.js';
 import { getDelivery, listDeliveries } from './store.js';
 import { assertPublicDestination, parseWebhookUrl } from './url-guard.js';
@@ -55,7 +55,6 @@ const settingsView = (s: WebhookSettings) => ({
 /** Webhook settings, the delivery log and replay (Centum's own endpoints; P100 arranges URLs at onboarding). */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config, resolveHost } = app.ctx;
-  configureWebhookEngine(db, config, resolveHost);
 
   app.get('/v1/partner/webhook-settings', {
     schema: { tags: ['Webhooks'], summary: 'Get the webhook settings (Centum)', response: { 200: SettingsView, ...partnerErrors } },

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { fxSettings } from '../../config.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 
 /**
@@ -62,28 +61,16 @@ export function simulatedRates(seed: string, base: Record<CurrencyCode, string> 
 
 type FxSettings = { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
 
-let current: RateSource | undefined;
-let feeFraction: Decimal | undefined;
+/** The FX rail of an app: where rates come from, and the exchange fee as a fraction (1.49 % -> 0.0149). */
+export interface Fx {
+  rates: RateSource;
+  feeFraction: Decimal;
+}
 
-/**
- * The rate source in use: the one `configureFx` installed (the server does, from its Config), or
- * else one built from the environment on first use (a `centum worker` process).
- */
-export const rates = (): RateSource => {
-  if (!current) configureFx(fxSettings(process.env));
-  return current!;
-};
-export const setRateSource = (source: RateSource): void => {
-  current = source;
-};
-
-/** The exchange fee as a fraction (1.49 % -> 0.0149), from CENTUM_FX_FEE_PERCENT. */
-export const exchangeFee = (): Decimal => {
-  if (!feeFraction) configureFx(fxSettings(process.env));
-  return feeFraction!;
-};
-
-export function configureFx(settings: FxSettings): void {
-  current = settings.mode === 'fixed' ? fixedRates() : simulatedRates(settings.seed);
-  feeFraction = new Decimal(settings.feePercent).div(100);
+/** The FX rail the settings (CENTUM_FX_MODE, _SEED, _FEE_PERCENT) describe. */
+export function createFx(settings: FxSettings): Fx {
+  return {
+    rates: settings.mode === 'fixed' ? fixedRates() : simulatedRates(settings.seed),
+    feeFraction: new Decimal(settings.feePercent).div(100),
+  };
 }
