@@ -66,6 +66,9 @@ export interface RunOptions {
   detachAfterCommit?: (work: Promise<void>) => void;
 }
 
+/** SQLSTATEs db.tx answers by running the transaction again: serialization failure, deadlock. */
+const RUN_AGAIN = new Set(['40001', '40P01']);
+
 /**
  * Claims and runs one due job; returns false when none is due (or all due ones are taken).
  * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
@@ -94,6 +97,9 @@ export async function runOneJob(db: Db, partnerId?: string, opts: RunOptions = {
       await q.query('RELEASE SAVEPOINT job');
       savepoint = false;
     } catch (error) {
+      // A deadlock or serialization failure says nothing about the job: the whole transaction is
+      // run again (db.tx), as any other, instead of using up one of the job's attempts.
+      if (RUN_AGAIN.has((error as { code?: string })?.code ?? '')) throw error;
       // Undo the handler's writes (if it ran), keep the claim, and schedule the retry in this same
       // transaction.
       if (savepoint) await q.query('ROLLBACK TO SAVEPOINT job');
