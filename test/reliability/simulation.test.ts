@@ -756,7 +756,9 @@ describe('seeded simulation with injected serialization failures and deadlocks',
     async function advanceClock(): Promise<Owner[]> {
       const seconds = rng.pick([3600, 3600, 7200, 86_400]);
       const res = await send('POST', '/v1/sandbox/clock/advance', { seconds }, rng.chance(0.3));
-      if (!outcome('clock_advance', res, 'ok', String(seconds))) return [];
+      outcome('clock_advance', res, 'ok', String(seconds));
+      // Even after a 503 (jobs that kept failing): the clock moved and each job that ran committed
+      // on its own, so what finished is read back either way.
       return ['', ...(await settleInFlight())];
     }
 
