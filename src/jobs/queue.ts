@@ -82,6 +82,9 @@ export interface RunOptions {
   detachAfterCommit?: (work: Promise<void>) => void;
 }
 
+/** SQLSTATEs db.tx answers by running the transaction again: serialization failure, deadlock. */
+const RUN_AGAIN = new Set(['40001', '40P01']);
+
 /**
  * Claims and runs one due job; returns false when none is due (or all due ones are taken).
  * `partnerId` restricts it to one partner's jobs (the sandbox clock advance).
@@ -91,6 +94,7 @@ export async function runOneJob(db: Db, runtime: JobRuntime, partnerId?: string,
   let afterCommit: (() => Promise<void>)[] = [];
   const ran = await db.tx(async (q) => {
     afterCommit = [];
+    failed = undefined; // an attempt of the transaction that failed and was run again
     const [job] = await q.query<Job & { offset: bigint | null }>(
       `SELECT j.*, p.clock_offset_ms AS offset FROM jobs j LEFT JOIN partners p ON p.id = j.partner_id
        WHERE ${DUE} ${partnerId ? 'AND j.partner_id = $2' : ''}
@@ -100,15 +104,21 @@ export async function runOneJob(db: Db, runtime: JobRuntime, partnerId?: string,
     if (!job) return false;
     const handler = runtime.handlers.get(job.kind);
     const now = new Date(Date.now() + Number(job.offset ?? 0n));
+    let savepoint = false;
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await q.query('SAVEPOINT job');
+      savepoint = true;
       await handler(job, { db, q, now, runtime, afterCommit: (fn) => void afterCommit.push(fn) });
       await q.query('RELEASE SAVEPOINT job');
-      await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now(), finished_by = $2 WHERE id = $1`, [job.id, WORKER_ID]);
+      savepoint = false;
     } catch (error) {
-      // Undo the handler's writes, keep the claim, and schedule the retry in this same transaction.
-      await q.query('ROLLBACK TO SAVEPOINT job');
+      // A deadlock or serialization failure says nothing about the job: the whole transaction is
+      // run again (db.tx), as any other, instead of using up one of the job's attempts.
+      if (RUN_AGAIN.has((error as { code?: string })?.code ?? '')) throw error;
+      // Undo the handler's writes (if it ran), keep the claim, and schedule the retry in this same
+      // transaction.
+      if (savepoint) await q.query('ROLLBACK TO SAVEPOINT job');
       afterCommit = [];
       failed = { job, error };
       const attempts = job.attempts + 1;
@@ -122,7 +132,11 @@ export async function runOneJob(db: Db, runtime: JobRuntime, partnerId?: string,
          WHERE id = $1`,
         [job.id, attempts, String((error as Error)?.stack ?? error).slice(0, 2000), new Date(now.getTime() + retryMs), WORKER_ID],
       );
+      return true;
     }
+    // Outside the try: the savepoint is released, so a failure here (a deadlock, a serialization
+    // failure) fails the whole transaction, which db.tx runs again, handler included.
+    await q.query(`UPDATE jobs SET status = 'DONE', attempts = attempts + 1, finished_at = now(), finished_by = $2 WHERE id = $1`, [job.id, WORKER_ID]);
     return true;
   });
   if (failed) jobErrorListener?.(failed.job, failed.error);
