@@ -260,7 +260,7 @@ class Model {
   kept: KeptRequest[] = [];
   usedLocks: { path: string; body: Record<string, unknown> }[] = [];
 
-  private cell(map: Map<Owner, Map<Cur, bigint>>, owner: Owner, c: Cur) {
+  private cell(map: Map<Owner, Map<Cur, bigint>>, owner: Owner) {
     let m = map.get(owner);
     if (!m) map.set(owner, (m = new Map()));
     return m;
@@ -275,11 +275,11 @@ class Model {
     return this.posted_(owner, c) - this.pending_(owner, c);
   }
   move(owner: Owner, c: Cur, delta: bigint) {
-    const m = this.cell(this.posted, owner, c);
+    const m = this.cell(this.posted, owner);
     m.set(c, (m.get(c) ?? 0n) + delta);
   }
   hold(owner: Owner, c: Cur, delta: bigint) {
-    const m = this.cell(this.pending, owner, c);
+    const m = this.cell(this.pending, owner);
     m.set(c, (m.get(c) ?? 0n) + delta);
   }
   liveUsers(): [string, ModelUser][] {
@@ -976,7 +976,9 @@ describe('seeded simulation with injected serialization failures and deadlocks',
         const report = await checkInvariant(db);
         expect(report, where('ledger invariant')).toEqual({ balanced: true, unbalancedCurrencies: [], driftedAccounts: [], pendingMismatches: [] });
       }
-      const rows = await db.query<{ owner_type: string; external_user_id: string | null; currency: Cur; posted: bigint; pending_debits: bigint; status: string }>(
+      const rows = await db.query<{
+        owner_type: string; external_user_id: string | null; currency: Cur; posted: bigint; pending_debits: bigint; status: string;
+      }>(
         `SELECT a.owner_type, u.external_user_id, a.currency, a.posted, a.pending_debits, a.status
          FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE a.owner_type <> 'house'`,
       );
