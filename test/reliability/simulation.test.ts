@@ -1103,7 +1103,7 @@ describe('jobs under deadlocks (found by the simulation)', () => {
     let failures = 12;
     const faults: FaultInjector = {
       beforeStatement(sql) {
-        if (failures > 0 && sql.startsWith('SELECT * FROM sepa_transfers WHERE id = $1 FOR UPDATE')) {
+        if (failures > 0 && sql.startsWith('SELECT * FROM sepa_transfers WHERE id = $1 FOR NO KEY UPDATE')) {
           failures--;
           throw Object.assign(new Error('deadlock detected (injected)'), { code: '40P01' });
         }
