@@ -140,21 +140,23 @@ export function moneyMoverGuard(sides: MoverSide[]): SqlPart {
   return {
     name: 'money_mover_guard',
     // The message concatenates columns: a constant cast would be folded, and fail, at planning.
-    // The cast is made once, outside the sort, so the refusal reported is the first one.
-    text: `SELECT CASE WHEN w.rank IS NULL THEN 0
-                       ELSE ('${REFUSED} ' || (ARRAY[${names}])[w.rank + 1] || ' side ' || w.side)::int END AS verdict
-           FROM (SELECT 1) one LEFT JOIN LATERAL (
-             SELECT r.rank, r.side FROM (
+    // One aggregate, no sort: each side's first refusal gets a key ordered as the precedence
+    // (every side's user before any side's balance, then by side, then by the list's order); the
+    // smallest is decoded into the refusal's name and side and cast once. The side numbers come as
+    // a third array: WITH ORDINALITY cost a third more of PostgreSQL's CPU per transfer (bench).
+    text: `SELECT CASE WHEN min(r.k) IS NULL THEN 0
+                       ELSE ('${REFUSED} ' || (ARRAY[${names}])[min(r.k) % 100 + 1] || ' side ' || (min(r.k) / 100) % 100)::int END AS verdict
+           FROM (
+             SELECT (CASE WHEN x.rank >= ${FIRST_BALANCE_RANK} THEN 10000 ELSE 0 END) + x.side * 100 + x.rank AS k
+             FROM (
                SELECT s.side, CASE
                  ${ranks}
                  END AS rank
-               FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[])) WITH ORDINALITY AS s(account_id, user_id, side)
+               FROM unnest((SELECT $1::uuid[]), (SELECT $2::uuid[]), (SELECT $3::int[])) AS s(account_id, user_id, side)
                LEFT JOIN users u ON u.id = s.user_id
-               LEFT JOIN accounts a ON a.id = s.account_id AND a.user_id IS NOT DISTINCT FROM s.user_id) r
-             WHERE r.rank IS NOT NULL
-             ORDER BY r.rank >= ${FIRST_BALANCE_RANK}, r.side, r.rank
-             LIMIT 1) w ON true`,
-    values: [sides.map((s) => s.accountId), sides.map((s) => s.userId)],
+               LEFT JOIN accounts a ON a.id = s.account_id AND a.user_id IS NOT DISTINCT FROM s.user_id) x
+             WHERE x.rank IS NOT NULL) r`,
+    values: [sides.map((s) => s.accountId), sides.map((s) => s.userId), sides.map((_, i) => i + 1)],
   };
 }
 
