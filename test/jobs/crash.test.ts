@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectPostgres, openPglite, type Db } from '../../src/kernel/db.js';
@@ -7,27 +5,14 @@ import { checkInvariant } from '../../src/ledger/index.js';
 import { deriveAddress } from '../../src/rails/chains/addresses.js';
 import { failingAddress } from '../../src/rails/chains/simulator.js';
 import { FAILING_IBAN } from '../../src/rails/sepa/simulator.js';
-import { callAt, createPartnerAt, kill, startServer, type Child } from './process.js';
-import { isolatedDatabase } from '../support/database.js';
+import { callAt, crashSetup, createPartnerAt, kill, startServer } from './process.js';
 
 /**
  * Kill -9 while SEPA transfers and crypto withdrawals are settling, restart, and check every one
  * ends exactly once. PostgreSQL with DATABASE_URL; otherwise PGlite in a temporary DATA_DIR.
  */
-const own = await isolatedDatabase('centum_jobs_crash');
-const PG = own?.url;
-const dataDir = PG ? undefined : mkdtempSync(path.join(tmpdir(), 'centum-crash-'));
-const env: Record<string, string> = {
-  CENTUM_WORKER: 'true',
-  CENTUM_SEPA_SETTLEMENT_SECONDS: '1',
-  ...(PG ? { DATABASE_URL: PG } : { DATABASE_URL: '', DATA_DIR: dataDir! }),
-};
-const children: Child[] = [];
-afterAll(async () => {
-  for (const child of children) await kill(child, 'SIGKILL');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  await own?.drop();
-});
+const { pg: PG, dataDir, env, children, cleanUp } = await crashSetup('centum_jobs_crash');
+afterAll(cleanUp);
 
 const DEST = 'DE89370400440532013000';
 const EVM_DEST = deriveAddress('outside-world', 'evm', 1).address;

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN, request, type ApiResponse } from '../support/app.js';
+import { isolatedDatabase } from '../support/database.js';
 
 /**
  * Centum as a child process (`src/main.ts` or `src/cli.ts worker` through the tsx loader), for
@@ -67,4 +70,26 @@ export async function kill(child: Child, signal: NodeJS.Signals): Promise<void> 
   if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
   child.proc.kill(signal);
   await child.exited;
+}
+
+/**
+ * Where a crash test's child processes keep their data: a PostgreSQL database of the test's own
+ * (with DATABASE_URL), else PGlite in a temporary DATA_DIR; the worker on, SEPA settling in 1 s.
+ * `cleanUp` kills the children left and removes the data.
+ */
+export async function crashSetup(prefix: string) {
+  const own = await isolatedDatabase(prefix);
+  const dataDir = own ? undefined : mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+  const env: Record<string, string> = {
+    CENTUM_WORKER: 'true',
+    CENTUM_SEPA_SETTLEMENT_SECONDS: '1',
+    ...(own ? { DATABASE_URL: own.url } : { DATABASE_URL: '', DATA_DIR: dataDir! }),
+  };
+  const children: Child[] = [];
+  const cleanUp = async () => {
+    for (const child of children) await kill(child, 'SIGKILL');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await own?.drop();
+  };
+  return { pg: own?.url, dataDir, env, children, cleanUp };
 }

@@ -1,23 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request, startTestApp, type TestApp } from '../support/app.js';
+import { REDIS_URL, redisReachable } from '../support/redis.js';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/**
- * A fresh clone's `npm test` needs only Node.js: without a Redis server the Redis-store tests are
- * skipped. In CI (CI=true) Redis must be there, so they always run.
- */
-const redisReachable = await new Promise<boolean>((resolve) => {
-  const { hostname, port } = new URL(REDIS_URL);
-  const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-  socket.setTimeout(500);
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
-  socket.once('error', () => resolve(false));
-  socket.once('timeout', () => (socket.destroy(), resolve(false)));
-});
 const skipRedis = !redisReachable && !process.env.CI;
 
 /** Each store gets its own app with a small limit (5 per minute) and, for Redis, a unique key prefix. */

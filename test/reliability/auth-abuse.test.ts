@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/kernel/db.js';
 import { request, startTestApp, type TestApp } from '../support/app.js';
+import { REDIS_URL, redisReachable } from '../support/redis.js';
 
 /**
  * Wrong API keys cannot get around the rate limiter or load the database: failed authentications
@@ -111,15 +111,6 @@ describe('wrong keys are remembered briefly', () => {
   });
 });
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisReachable = await new Promise<boolean>((resolve) => {
-  const { hostname, port } = new URL(REDIS_URL);
-  const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-  socket.setTimeout(500);
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
-  socket.once('error', () => resolve(false));
-  socket.once('timeout', () => (socket.destroy(), resolve(false)));
-});
 
 describe.skipIf(!redisReachable && !process.env.CI)('failed authentications with REDIS_URL', () => {
   const prefix = `centum:test:${randomUUID()}:`;

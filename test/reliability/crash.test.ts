@@ -1,32 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectPostgres, openPglite, type Db } from '../../src/kernel/db.js';
 import { checkInvariant } from '../../src/ledger/index.js';
-import { createPartnerAt, callAt, kill, startServer, type Child } from '../jobs/process.js';
+import { callAt, crashSetup, createPartnerAt, kill, startServer } from '../jobs/process.js';
 import { request, type ApiResponse } from '../support/app.js';
-import { isolatedDatabase } from '../support/database.js';
 
 /**
  * kill -9 while clients send money movements with Idempotency-Keys, then a restart: every key
  * either replays its committed answer or runs once; no key is stuck IN_PROGRESS (409 P602); every
  * SEPA transfer settles once with one final event. PostgreSQL with DATABASE_URL, else PGlite.
  */
-const own = await isolatedDatabase('centum_rel_crash');
-const PG = own?.url;
-const dataDir = PG ? undefined : mkdtempSync(path.join(tmpdir(), 'centum-rel-crash-'));
-const env: Record<string, string> = {
-  CENTUM_WORKER: 'true',
-  CENTUM_SEPA_SETTLEMENT_SECONDS: '1',
-  ...(PG ? { DATABASE_URL: PG } : { DATABASE_URL: '', DATA_DIR: dataDir! }),
-};
-const children: Child[] = [];
-afterAll(async () => {
-  for (const child of children) await kill(child, 'SIGKILL');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  await own?.drop();
-});
+const { pg: PG, dataDir, env, children, cleanUp } = await crashSetup('centum_rel_crash');
+afterAll(cleanUp);
 
 const DEST = 'DE89370400440532013000';
 const CLIENTS = 8;
