@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CURRENCY_CODES, findCurrency, type Currency } from './currencies.js';
-import { validationError } from './errors.js';
+import { ERRORS, validationError, type ErrorSpec } from './errors.js';
 
 /** Shared TypeBox schemas and the request parsing helpers that go with them. */
 
@@ -59,4 +59,34 @@ export function decodeCursor(cursor: string | undefined): (string | number)[] | 
     if (Array.isArray(parts)) return parts;
   } catch {}
   throw validationError('cursor is not valid');
+}
+
+/**
+ * A string enum (`{ type: 'string', enum: [...] }` in the contract) typed as the union of its values.
+ * Use it for every status, currency or network field a response or body carries.
+ */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string; examples?: unknown[] } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * The error responses of one operation: its own P-codes grouped by HTTP status, each status's
+ * description listing the codes, plus what every partner route may answer (P403 validation, 401,
+ * 429, P501). Spread into `response`: `response: { 200: Card, ...errorResponses('P434', 'P455') }`.
+ */
+export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of ['P403', 'P603', 'P501', ...codes] as ErrorCode[]) {
+    const { status } = ERRORS[code];
+    const list = byStatus.get(status) ?? [];
+    if (!list.includes(code)) list.push(code);
+    byStatus.set(status, list);
+  }
+  const responses: Record<number, TSchema> = { 401: AccessDenied };
+  for (const [status, list] of byStatus) {
+    const described = list.map((c) => { const spec: ErrorSpec = ERRORS[c]; return spec.name ? `${c} ${spec.name}` : c; }).join(', ');
+    responses[status] = Type.Object(ErrorBody.properties, { description: `Error: ${described}` });
+  }
+  return responses;
 }

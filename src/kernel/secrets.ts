@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** API keys are 32 random bytes; only their SHA-256 is stored (high entropy, so no slow hash needed). */
 export const newApiKey = (): string => `ck_${randomBytes(32).toString('base64url')}`;
@@ -23,4 +23,33 @@ export function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * A link token for a hosted page (KYC verification, checkout): 32 random bytes, sent once in the
+ * URL; only its SHA-256 is stored, so the database cannot be used to open someone's page.
+ */
+export function newPageToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: sha256(token) };
+}
+
+/**
+ * AES-256-GCM with associated data (the row's id, so a sealed value cannot be moved to another
+ * row). Layout: 12-byte IV | 16-byte tag | ciphertext. `key` comes from deriveKey(secret, purpose).
+ */
+export function seal(key: Buffer, plaintext: Buffer, associatedData: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(associatedData));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+/** The inverse of seal; throws if the value, its key or its associated data was changed. */
+export function unseal(key: Buffer, sealed: Buffer, associatedData: string): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(associatedData));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
 }
