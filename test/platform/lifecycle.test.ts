@@ -89,7 +89,7 @@ describe('start-up', () => {
     children.push(again);
     expect((await request(`${again.url}/v1/partner/me`, 'GET', undefined, { 'x-api-key': acme.body.apiKey })).body.name).toBe('Acme');
     await kill(again, 'SIGTERM');
-  });
+  }, 180_000);
 
   it('takes over the lock of a process that died', async () => {
     const dataDir = tempDir('stale');
@@ -100,7 +100,7 @@ describe('start-up', () => {
     expect(migrated.code, migrated.output).toBe(0);
     expect(migrated.output).toContain('Database is up to date.');
     expect(existsSync(path.join(dataDir, 'centum.lock'))).toBe(false);
-  });
+  }, 120_000);
 });
 
 describe('the CLI', () => {
@@ -119,5 +119,5 @@ describe('the CLI', () => {
     }
     expect(existsSync(dataDir)).toBe(false);
     expect(readdirSync(path.dirname(dataDir))).toEqual([]);
-  });
+  }, 180_000);
 });
