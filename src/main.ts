@@ -2,8 +2,10 @@ import { createServer } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openAndMigrate } from './bootstrap.js';
 import { DataDirLockedError } from './kernel/data-lock.js';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './server.js';
-import { startWorker } from './jobs/worker.js';
+import type { Db } from './kernel/db.js';
+import { startWorker, type Worker } from './jobs/worker.js';
 import { createPartner, listPartners } from './modules/partners/index.js';
 
 /** A start-up failure told in one line (no stack): a busy port, a locked data directory, a bad setting. */
@@ -36,22 +38,68 @@ async function probePort(config: Config): Promise<void> {
  */
 async function main() {
   const config = loadConfig();
+  // What is open so far, for a shutdown at any point (a signal during a first start's migrations
+  // waits for them, then closes the database cleanly instead of killing PGlite mid-write).
+  const open: { db?: Db; app?: FastifyInstance; worker?: Worker } = {};
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    // Ctrl-C under npm delivers SIGINT twice (the terminal's, and npm's forwarded copy): a repeat
+    // does not cut the shutdown short; the bound below ends it in any case.
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    const bound = config.timeouts.shutdownMs;
+    console.log(`Centum shutting down (${signal}): finishing in-flight requests, jobs and webhook attempts (at most ${bound} ms)`);
+    setTimeout(() => {
+      console.log(`Centum shutdown did not finish within ${bound} ms (SHUTDOWN_TIMEOUT_MS): exiting with work unfinished`);
+      process.exit(1);
+    }, bound);
+    if (!open.app) return; // still starting: main() stops at its next step
+    Promise.allSettled([open.app.close(), open.worker?.stop()])
+      .then(() => open.db?.close())
+      .then(
+        () => {
+          console.log(`Centum stopped after ${Date.now() - started} ms: every in-flight request answered`);
+          process.exit(0);
+        },
+        (error) => {
+          console.error('Centum shutdown failed:', error);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  const stopIfAsked = async () => {
+    if (!stopping) return;
+    await open.app?.close();
+    await open.db?.close();
+    console.log('Centum stopped before it started listening');
+    process.exit(0);
+  };
+
   await probePort(config);
-  const { db, lock } = await openAndMigrate(config, 'server');
-  const app = await buildApp({ config, db });
+  const opened = await openAndMigrate(config, 'server');
+  const { db } = opened;
+  open.db = db;
+  await stopIfAsked();
+  const built = await buildApp({ config, db });
+  open.app = built;
+  await stopIfAsked();
 
   let address: string;
   try {
-    address = await app.listen({ port: config.port, host: config.host });
+    address = await built.listen({ port: config.port, host: config.host });
   } catch (error) {
-    await app.close();
+    await built.close();
     await db.close();
     throw listenError(config, error);
   }
-  lock?.setAddress(address);
+  opened.lock?.setAddress(address);
+  if (stopping) return shutdown('SIGTERM'); // asked while it bound the port: shutdown() had no app yet
 
-  const worker = config.runWorker
-    ? startWorker(db, app.ctx.jobs, { pollMs: config.workerPollMs, retention: config.retention, onError: (err) => app.log.error({ err }, 'worker error') })
+  open.worker = config.runWorker
+    ? startWorker(db, built.ctx.jobs, { pollMs: config.workerPollMs, retention: config.retention, onError: (err) => built.log.error({ err }, 'worker error') })
     : undefined;
 
   const banner: string[] = [];
@@ -67,35 +115,6 @@ async function main() {
   const where = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}/pglite`;
   console.log([`Centum listening on ${address} (database: ${where}, pid ${process.pid})`, ...banner,
     `Try: curl -H 'x-api-key: <key>' ${address}/v1/partner/balances    Docs: ${address}/docs`].join('\n'));
-
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    // Ctrl-C under npm delivers SIGINT twice (the terminal's, and npm's forwarded copy): a repeat
-    // does not cut the shutdown short; the bound below ends it in any case.
-    if (stopping) return;
-    stopping = true;
-    const started = Date.now();
-    const bound = config.timeouts.shutdownMs;
-    console.log(`Centum shutting down (${signal}): finishing in-flight requests, jobs and webhook attempts (at most ${bound} ms)`);
-    setTimeout(() => {
-      console.log(`Centum shutdown did not finish within ${bound} ms (SHUTDOWN_TIMEOUT_MS): exiting with work unfinished`);
-      process.exit(1);
-    }, bound);
-    Promise.allSettled([app.close(), worker?.stop()])
-      .then(() => db.close())
-      .then(
-        () => {
-          console.log(`Centum stopped after ${Date.now() - started} ms: every in-flight request answered`);
-          process.exit(0);
-        },
-        (error) => {
-          console.error('Centum shutdown failed:', error);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
 }
 
 main().catch((error) => {
