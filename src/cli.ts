@@ -6,6 +6,8 @@ import { startWorker } from './jobs/worker.js';
 import { workerRuntime } from './modules/index.js';
 import { createPartner, listPartners, rotateApiKey } from './modules/partners/index.js';
 import { errorsMarkdown } from './kernel/errors-doc.js';
+import { openApiText } from './platform/openapi.js';
+import { openApiDocument } from './server.js';
 
 const USAGE = `Usage: centum <command>
   migrate                          apply database migrations
@@ -14,6 +16,7 @@ const USAGE = `Usage: centum <command>
   partner rotate-key --id ID       issue a new API key (the old one stops working)
   worker                           run background jobs (settlements, webhooks) without the HTTP server
   errors-doc [--out FILE]          write the error-code table (docs/errors.md)
+  openapi [--out FILE]             write the OpenAPI 3.1 contract (docs/openapi.json), as /openapi.json serves it
   settings-doc                     write the README's settings table (from src/config.ts)
 Settings come from the environment (DATABASE_URL, DATA_DIR, ...), as for the server.`;
 
@@ -30,6 +33,12 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'errors-doc') {
     const text = errorsMarkdown();
+    if (values.out) writeFileSync(values.out, text);
+    else process.stdout.write(text);
+    return 0;
+  }
+  if (command === 'openapi') {
+    const text = openApiText(await openApiDocument());
     if (values.out) writeFileSync(values.out, text);
     else process.stdout.write(text);
     return 0;

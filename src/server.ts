@@ -14,7 +14,7 @@ import { resolveWithDns, type ResolveHost } from './modules/webhooks/index.js';
 import { jobHandlers, type CentumModule } from './platform/module.js';
 import { registerApiReference } from './platform/api-reference.js';
 import { swaggerOptions } from './platform/openapi.js';
-import type { Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { createFx, type Fx } from './rails/fx/rates.js';
 import type { Db } from './kernel/db.js';
 
@@ -102,11 +102,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   return app;
 }
 
-/** Every module's routes, sandbox included, without a database: what the contract is built from. */
-export async function openApiDocument(config: Config, modules: readonly CentumModule[] = MODULES): Promise<Record<string, unknown>> {
+/**
+ * The contract as `/openapi.json` serves it: every module's routes, sandbox included, built with the
+ * default settings (the document does not depend on the environment) and without a database.
+ */
+export async function openApiDocument(modules: readonly CentumModule[] = MODULES): Promise<Record<string, unknown>> {
   const db = new Proxy({} as Db, {
     get: (_target, property) => (property === 'kind' ? 'pglite' : () => { throw new Error('the OpenAPI document is built without a database'); }),
   });
+  // Given secrets so that nothing is read or written (no DATA_DIR/secret.key): the routes never run.
+  const config = loadConfig({ CENTUM_SECRET_KEY: 'openapi-document', CENTUM_ADMIN_TOKEN: 'openapi-document-token' });
   const app = await buildApp({ config: { ...config, sandbox: true }, db, logger: false, modules });
   try {
     return structuredClone(app.swagger()) as Record<string, unknown>;

@@ -61,6 +61,12 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2026-11-
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** Why a SEPA transfer or a crypto withdrawal failed, as the rail said it. */
+export const FailureReason = Type.Object({
+  description: Type.String({ examples: ['Beneficiary account closed (simulated rejection)'] }),
+  status: Type.String({ description: "The rail's reason code: SEPA's ISO 20022 code (AC04, ...), or REJECTED for a crypto network", examples: ['AC04'] }),
+}, { title: 'FailureReason', description: 'Why it failed' });
+
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The previous page\'s nextCursor; omit for the first page' })),

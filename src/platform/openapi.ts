@@ -279,6 +279,9 @@ function webhookOperation(type: EventType, payload: Json): Json {
   };
 }
 
+/** The contract as `docs/openapi.json` holds it (`npm run centum -- openapi --out docs/openapi.json`). */
+export const openApiText = (document: unknown): string => `${JSON.stringify(document, null, 2)}\n`;
+
 /** What @fastify/swagger generated, made into the contract (see the file's comment). */
 export function finishDocument(document: Json, modules: readonly CentumModule[]): Json {
   const components: Json = (document.components ??= {});

@@ -3,7 +3,7 @@ import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { toMinor, toNumber, parseAmount } from '../../kernel/money.js';
 import { CRYPTO_CODES, NETWORK_CODES } from '../../kernel/currencies.js';
-import { Amount, answer, CurrencySlug, errorResponses, NetworkSlug, Nullable, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { Amount, answer, CurrencySlug, FailureReason, errorResponses, NetworkSlug, Nullable, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { CryptoDepositStatus, CryptoWithdrawalStatus, valuesOf } from '../../kernel/statuses.js';
 import { networkFeeQuote } from '../../money/fees.js';
 import { isValidAddress } from '../../rails/chains/addresses.js';
@@ -39,7 +39,7 @@ const withdrawalDetailFields = {
   confirmations: Type.Integer(),
   requiredConfirmations: Type.Integer(),
   createdAt: Timestamp,
-  error: Type.Optional(Type.Object({ description: Type.String(), status: Type.String() }, { description: 'Why it failed' })),
+  error: Type.Optional(FailureReason),
   user: Type.Optional(UserObject),
 };
 const WithdrawalDetails = Type.Object(withdrawalDetailFields, { title: 'CryptoWithdrawal', description: 'A crypto withdrawal' });

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CURRENCY_CODES } from '../../kernel/currencies.js';
 import { StringEnum } from '../../kernel/schemas.js';
 import { DatabaseUnavailableError, isConnectionError } from '../../kernel/db.js';
 import { checkInvariant } from '../../ledger/index.js';
@@ -28,7 +29,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           database: StringEnum(['ok'] as string[]), pool: Pool,
           ledger: Type.Optional(Type.Object({
             balanced: Type.Boolean(),
-            unbalancedCurrencies: Type.Array(Type.Object({ currency: Type.String(), sum: Type.String() })),
+            unbalancedCurrencies: Type.Array(Type.Object({ currency: StringEnum(CURRENCY_CODES as string[]), sum: Type.String() })),
             driftedAccounts: Type.Array(Type.String()),
             pendingMismatches: Type.Array(Type.String()),
           })),

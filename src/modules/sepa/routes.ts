@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
 import {
-  Amount, answer, CurrencySlug, decodeCursor, encodeCursor, errorResponses, Nullable, PageQuery, parseCurrency, StringEnum, Timestamp, Uuid,
+  Amount, answer, CurrencySlug, FailureReason, decodeCursor, encodeCursor, errorResponses, Nullable, PageQuery, parseCurrency, StringEnum, Timestamp, Uuid,
 } from '../../kernel/schemas.js';
 import { SepaDepositStatus, SepaTransferStatus, valuesOf } from '../../kernel/statuses.js';
 import { usableBalance } from '../../money/refusals.js';
@@ -54,7 +54,7 @@ const transferDetailFields = {
   currency: StringEnum(['eur'] as string[]),
   fee: Type.Number({ description: 'EUR: 0.1 %, at least 1.00', examples: [1] }),
   createdAt: Timestamp,
-  error: Type.Optional(Type.Object({ description: Type.String(), status: Type.String() }, { description: 'Why it failed' })),
+  error: Type.Optional(FailureReason),
   user: Type.Optional(UserObject),
 };
 const TransferDetails = Type.Object(transferDetailFields, { title: 'SepaTransfer', description: 'An outgoing SEPA transfer' });
