@@ -11,7 +11,7 @@ const Side = (who: string) => Nullable(Type.String({ description: `The ${who} us
 
 const TransferRequest = Type.Object({
   sourceExternalUserId: Type.Optional({ ...ExternalId, description: 'The user paying; omitted: the partner' }),
-  destinationExternalUserId: Type.Optional({ ...ExternalId, description: 'The user paid; omitted: the partner' }),
+  destinationExternalUserId: Type.Optional({ ...ExternalId, description: 'The user paid; omitted: the partner', examples: ['user-43'] }),
   currency: CurrencySlug,
   amount: Amount,
 }, { additionalProperties: false, title: 'TransferRequest', description: 'At least one side is a user; the two sides differ' });
