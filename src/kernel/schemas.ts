@@ -102,8 +102,8 @@ export const StringEnum = <const T extends readonly string[]>(values: T, options
 
 type ErrorCode = keyof typeof ERRORS;
 
-/** The codes every partner route may answer besides its own: validation, rate limit, database unavailable. */
-const COMMON_CODES: readonly ErrorCode[] = ['P403', 'P603', 'P501'];
+/** The codes every partner route may answer besides its own: validation, rate limit, database unavailable, unexpected error. */
+const COMMON_CODES: readonly ErrorCode[] = ['P403', 'P603', 'P501', 'P500'];
 
 /**
  * The error responses of one operation: its own P-codes grouped by HTTP status, each status's
@@ -126,7 +126,9 @@ export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     const described = list.map((c) => {
       const spec: ErrorSpec = ERRORS[c];
-      return `\`${c}\`${spec.name ? ` ${spec.name}` : ''}: ${c === 'P403' ? 'the request does not match the schema (one message per problem)' : spec.message}`;
+      const message = c === 'P403' ? 'the request does not match the schema (one message per problem)'
+        : c === 'P500' ? 'unexpected error (the message carries the request id to quote)' : spec.message;
+      return `\`${c}\`${spec.name ? ` ${spec.name}` : ''}: ${message}`;
     });
     responses[status] = answer(ErrorBody, `Error (\`errorCode\`):\n\n${described.map((d) => `- ${d}`).join('\n')}`);
   }

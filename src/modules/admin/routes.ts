@@ -14,7 +14,8 @@ const errors = {
   400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P403`: the request does not match the schema'),
   401: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P607` admin-unauthorized: missing or wrong operator token'),
 };
-const notFound = { 404: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P418` partner-not-found') };
+/** Rotations name a partner: an unknown id is P418 (HTTP 400, as P100 answers it). */
+const unknownPartner = { 400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P418` partner-not-found\n- `P403`: the request does not match the schema') };
 
 /** Operator API: `Authorization: Bearer $CENTUM_ADMIN_TOKEN` (the server registers it behind registerAdminAuth). */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -56,7 +57,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ partnerId: Uuid }),
       response: {
         200: Type.Object({ id: Uuid, apiKey: Type.String() }, { title: 'RotatedApiKey', description: 'The new API key (shown once)' }),
-        ...errors, ...notFound,
+        ...errors, ...unknownPartner,
       },
     },
   }, async (request) => {
@@ -72,7 +73,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ partnerId: Uuid }),
       response: {
         200: Type.Object({ id: Uuid, webhookToken: Type.String() }, { title: 'RotatedWebhookToken', description: 'The new webhook token (shown once)' }),
-        ...errors, ...notFound,
+        ...errors, ...unknownPartner,
       },
     },
   }, async (request) => rotateWebhookToken(db, config.secretKey, request.params.partnerId));

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CURRENCY_CODES } from '../../kernel/currencies.js';
-import { StringEnum } from '../../kernel/schemas.js';
+import { answer, ErrorBody, StringEnum } from '../../kernel/schemas.js';
 import { DatabaseUnavailableError, isConnectionError } from '../../kernel/db.js';
 import { checkInvariant } from '../../ledger/index.js';
 
@@ -38,6 +38,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           status: StringEnum(['error'] as string[]), database: StringEnum(['unreachable'] as string[]), pool: Pool,
           error: Type.String({ examples: ['connection failed'] }),
         }, { title: 'HealthFailure', description: 'The database does not answer (`Retry-After: 1`)' }),
+        400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P403`: `ledger` is not true or false'),
       },
     },
   }, async (request, reply) => {
