@@ -153,12 +153,13 @@ function transactionView(t: TransactionRow) {
 
 /** Get Payment Link Details and the webhook payload: the link, its current quote and every transfer. */
 export async function linkView(q: Queryable, link: LinkRow) {
-  const [transactions, addresses, quote, user] = await Promise.all([
-    linkTransactions(q, link.id), linkAddresses(q, link.id), link.quote_id ? findQuote(q, link.quote_id) : undefined,
-    link.credit_user_id
-      ? q.query<{ external_user_id: string }>('SELECT external_user_id FROM users WHERE id = $1', [link.credit_user_id]).then((r) => r[0])
-      : undefined,
-  ]);
+  // One after the other: a transaction's client runs one query at a time.
+  const transactions = await linkTransactions(q, link.id);
+  const addresses = await linkAddresses(q, link.id);
+  const quote = link.quote_id ? await findQuote(q, link.quote_id) : undefined;
+  const [user] = link.credit_user_id
+    ? await q.query<{ external_user_id: string }>('SELECT external_user_id FROM users WHERE id = $1', [link.credit_user_id])
+    : [];
   return {
     paymentLinkId: link.id,
     type: link.kind,
