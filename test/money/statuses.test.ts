@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CryptoDepositStatus, PaymentLinkStatus, PaymentLinkTransactionStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, SepaDepositStatus,
-  SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
+  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, PaymentLinkStatus,
+  PaymentLinkTransactionStatus, SepaDepositStatus, SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 

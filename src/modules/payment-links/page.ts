@@ -61,15 +61,15 @@ ${d.link.logo_url ? html`<img class="logo" src="${d.link.logo_url}" alt="${name}
 ${d.view.description ? html`<p class="muted">${d.view.description}</p>` : ''}`;
 }
 
-function chooser(d: PageData, token: string, note?: string): Html {
+function chooser(d: PageData, token: string, note?: string, switching = false): Html {
   const current = d.view.quote ? optionValue(d.view.quote) : optionValue(PAYMENT_OPTIONS[0]);
   return html`<form class="card" method="post" action="/pay/${token}/quote">
 ${note ? html`<p role="alert">${note}</p>` : ''}
-<fieldset><legend>Pay with</legend>
+<fieldset><legend>${switching ? 'Pay with another coin' : 'Pay with'}</legend>
 ${PAYMENT_OPTIONS.map((o) => html`<label class="option"><input type="radio" name="option" value="${optionValue(o)}"${
     optionValue(o) === current ? raw(' checked') : ''}> ${optionLabel(o)}</label>`)}
 </fieldset>
-<button type="submit">Show amount and address</button>
+<button type="submit"${switching ? raw(' class="secondary"') : ''}>${switching ? 'Switch coin' : 'Show amount and address'}</button>
 </form>`;
 }
 
@@ -135,7 +135,7 @@ ${back(v.cancelUrl, `Return to ${d.link.display_name ?? 'the merchant'}`)}</sect
       const live = v.quote && new Date(v.quote.expiresAt) > d.now && v.quote.eurAmount === v.amountRemaining;
       const lapsed = v.quote && !live ? 'The quoted amount has lapsed: get a new quote.' : undefined;
       return html`${awaiting}${live ? await payPanel(d, token) : chooser(d, token, note ?? lapsed)}
-${live ? chooser(d, token, note) : ''}
+${live ? chooser(d, token, note, true) : ''}
 ${v.cancelUrl ? html`<p><a href="${v.cancelUrl}">Cancel and return to ${d.link.display_name ?? 'the merchant'}</a></p>` : ''}`;
     }
   }
@@ -154,7 +154,7 @@ if(root){var state=root.getAttribute('data-state');setInterval(function(){fetch(
 
 const PAGE_CSS = `
 .brand{display:flex;align-items:center;gap:.75rem}.brand .logo{border-radius:8px;object-fit:contain}.merchant{font-weight:700;margin:0}
-.amount{font-size:1.35rem;font-weight:700}.qr img{display:block;max-width:100%;height:auto;image-rendering:pixelated}
+.amount{font-size:1.35rem;font-weight:700}.amount .copy{font-size:1rem;margin-left:.5rem}.qr img{display:block;max-width:100%;height:auto;image-rendering:pixelated}
 fieldset{border:0;padding:0;margin:0}legend{font-weight:700;margin-bottom:.5rem}
 label.option{font-weight:400;border:1px solid #d8dbe0;border-radius:8px;padding:.6rem;margin:.4rem 0}
 progress{width:100%;height:1rem}.confirming{font-weight:700}
