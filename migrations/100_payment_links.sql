@@ -87,3 +87,6 @@ CREATE INDEX payment_link_transactions_link ON payment_link_transactions (link_i
 
 -- NULL unless the deposit paid a payment link (the payment-links module credits those).
 ALTER TABLE crypto_deposits ADD COLUMN payment_link_id uuid;
+
+-- A link's quotes, read when a transfer to it settles (the quote valid when it was seen).
+CREATE INDEX fx_locks_payment_link ON fx_locks (used_by, currency_from, created_at) WHERE purpose = 'payment_link';
