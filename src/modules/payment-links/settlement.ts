@@ -148,8 +148,8 @@ export const expireLink: JobHandler = async (job, { q, now }) => {
 /** What is unusual about the link's payments, most telling first. */
 function exceptionOf(link: LinkRow, transactions: TransactionRow[]): PaymentLinkException | null {
   if (transactions.some((t) => t.late)) return PaymentLinkException.PAID_LATE;
-  if (link.status === PaymentLinkStatus.AWAITING_COMPLETION) return PaymentLinkException.UNDERPAID;
-  if (link.status === PaymentLinkStatus.EXPIRED && transactions.length > 0) return PaymentLinkException.UNDERPAID;
+  // Part paid and not (yet) completed: awaiting the rest, a top-up confirming, or expired short.
+  if (link.status !== PaymentLinkStatus.COMPLETED && link.received > 0n && link.received < amountToComplete(link)) return PaymentLinkException.UNDERPAID;
   if (link.received > link.amount) return PaymentLinkException.OVERPAID;
   if (link.status === PaymentLinkStatus.COMPLETED && transactions.length > 1) return PaymentLinkException.MULTIPLE;
   return null;
