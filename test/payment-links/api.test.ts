@@ -72,6 +72,18 @@ describe('checkout settings and hosted checkout', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('answers a retry with the same Idempotency-Key with the same link and URL, and makes one link', async () => {
+    const p = await t.createPartner('Retry');
+    const key = { 'idempotency-key': 'link-retry-1' };
+    const first = await p.call('POST', '/v1/payment-link', { amount: '15.00' }, key);
+    const again = await p.call('POST', '/v1/payment-link', { amount: '15.00' }, key);
+    expect(first.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const [row] = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM payment_links WHERE partner_id = $1', [p.id]);
+    expect(Number(row.n)).toBe(1);
+    expect((await p.call('POST', '/v1/payment-link', { amount: '16.00' }, key)).status).toBe(409);
+  });
+
   it('refuses bad amounts', async () => {
     const p = await t.createPartner('Amounts');
     expectError(await p.call('POST', '/v1/payment-link', { amount: '0.99' }), 400, 'P615');

@@ -201,4 +201,16 @@ describe('payment link settlement', () => {
     expect(d.status).toBe('AWAITING_COMPLETION');
     expect((await amounts(p)).eur).toBe(d.amountReceived);
   });
+
+  it('gives two transfers arriving at once on a new network one address, and settles both', async () => {
+    const p = await t.createPartner('Same time');
+    const link = await createLink(p, { amount: '100.00' });
+    const [a, b] = await Promise.all([pay(p, link.paymentLinkId, 'usdc', 'polygon', '10'), pay(p, link.paymentLinkId, 'pol', 'polygon', '1')]);
+    expect(a.address).toBe(b.address);
+    await advance(p, 3600);
+    const d = await details(p, link.paymentLinkId);
+    expect(d.addresses).toHaveLength(1);
+    expect(d.transactions.map((x: any) => x.status)).toEqual(['SETTLED', 'SETTLED']);
+    expect(await linkPostings(t, link.paymentLinkId)).toBe(2);
+  });
 });

@@ -107,9 +107,8 @@ export async function ensureAddress(q: Queryable, link: Pick<LinkRow, 'id' | 'pa
   if (existing) return existing;
   const family = FAMILY_OF_NETWORK[network];
   const { address, path } = deriveAddress(secretKey, family, await nextAddressIndex(q));
-  const row = { link_id: link.id, network, family, address };
-  await insertAddress(q, { ...row, partner_id: link.partner_id, derivation_path: path });
-  return row;
+  // Two first payments on one network at once: the second finds the first one's address (its index is left unused).
+  return insertAddress(q, { link_id: link.id, network, family, address, partner_id: link.partner_id, derivation_path: path });
 }
 
 /**

@@ -105,11 +105,17 @@ export async function linkAddresses(q: Queryable, linkId: string): Promise<Addre
   return q.query<AddressRow>('SELECT link_id, network, family, address FROM payment_link_addresses WHERE link_id = $1 ORDER BY network', [linkId]);
 }
 
-export async function insertAddress(q: Queryable, a: AddressRow & { partner_id: string; derivation_path: string }): Promise<void> {
+/** Stores the link's address on a network; if another request stored one first, that one stays (and is returned). */
+export async function insertAddress(q: Queryable, a: AddressRow & { partner_id: string; derivation_path: string }): Promise<AddressRow> {
   await q.query(
-    `INSERT INTO payment_link_addresses (link_id, partner_id, network, family, address, derivation_path) VALUES ($1, $2, $3, $4, $5, $6)`,
+    `INSERT INTO payment_link_addresses (link_id, partner_id, network, family, address, derivation_path) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (link_id, network) DO NOTHING`,
     [a.link_id, a.partner_id, a.network, a.family, a.address, a.derivation_path],
   );
+  const [row] = await q.query<AddressRow>(
+    'SELECT link_id, network, family, address FROM payment_link_addresses WHERE link_id = $1 AND network = $2', [a.link_id, a.network],
+  );
+  return row;
 }
 
 /** The link paid through this address on this network (EVM addresses in any case). */
