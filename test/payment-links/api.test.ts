@@ -136,9 +136,15 @@ describe('payer page', () => {
 
     expect((await fetch(`${t.url}/pay/${'x'.repeat(43)}`)).status).toBe(404);
     expect((await fetch(`${t.url}/pay/${'x'.repeat(43)}/status`)).status).toBe(404);
-    // The quote lapses on the partner's clock: the page asks for a new one.
-    await advance(p, 16 * 60);
-    expect(await (await fetch(`${t.url}${path}`)).text()).toContain('The quoted amount has lapsed');
+    // The quote lapses on the partner's clock (its job): no current quote, and the page asks for a new one in the same coin.
+    await advance(p, 14 * 60);
+    expect((await details(p, link.paymentLinkId)).quote).not.toBeNull();
+    await advance(p, 61);
+    expect((await details(p, link.paymentLinkId)).quote).toBeNull();
+    const lapsed = await (await fetch(`${t.url}${path}`)).text();
+    expect(lapsed).toContain('The quoted amount has lapsed');
+    expect(lapsed).toContain('value="btc:btc" checked');
+    expect((await linkEvents(t, p, link.paymentLinkId)).map((e) => e.quote === null)).toEqual([true, true]);
   });
 });
 

@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium)('payer page in a browser', () => {
     await advance(p, 20);
     await page.getByText(/Confirming ([1-9]|[12]\d|3[01]) of 32/).waitFor({ timeout: WAIT_MS });
     await photograph(page, '3-confirming');
-    await advance(p, 3600);
+    await advance(p, 300);
     await page.getByRole('heading', { name: 'Send the remaining 49.71 EUR' }).waitFor({ timeout: WAIT_MS });
     const rest = (await page.locator('#pay-amount').textContent())!.trim();
     expect(rest).toBe('59.304337');

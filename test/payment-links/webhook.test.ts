@@ -26,7 +26,7 @@ describe('payment link webhook', () => {
     const link = await createLink(p, { amount: '100.00', reference: 'hook-1' });
     await chooseCoin(t, link.url, 'usdc:polygon');
     await pay(p, link.paymentLinkId, 'usdc', 'polygon', '60');
-    await advance(p, 3600);
+    await advance(p, 300);
     await pay(p, link.paymentLinkId, 'usdc', 'polygon', '59.304337');
     await advance(p, 3600);
     const bodies = receiver.received.filter((r) => r.path === '/p100/webhook/payment-link/status').map((r) => r.json);

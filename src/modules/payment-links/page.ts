@@ -9,7 +9,7 @@ import { PaymentLinkStatus } from '../../kernel/statuses.js';
 import { html, raw, type Html } from '../../kernel/web/html.js';
 import { sendPage } from '../../kernel/web/page.js';
 import { FINAL_STATUSES, linkView, newQuote, PAYMENT_OPTIONS, paymentOption, type LinkView } from './service.js';
-import { findLinkByTokenHash, lockLink, type LinkRow } from './store.js';
+import { findLinkByTokenHash, latestQuote, lockLink, type LinkRow } from './store.js';
 import { qrDataUrl, walletUri } from './wallet-uri.js';
 
 /**
@@ -32,6 +32,8 @@ interface PageData {
   link: LinkRow;
   view: LinkView;
   now: Date;
+  /** The coin of the link's latest quote, current or lapsed (offered first). */
+  lastOption?: { currency: string; network: string };
 }
 
 async function loadByToken(q: Queryable, token: string): Promise<{ link: LinkRow; now: Date } | undefined> {
@@ -62,7 +64,7 @@ ${d.view.description ? html`<p class="muted">${d.view.description}</p>` : ''}`;
 }
 
 function chooser(d: PageData, token: string, note?: string, switching = false): Html {
-  const current = d.view.quote ? optionValue(d.view.quote) : optionValue(PAYMENT_OPTIONS[0]);
+  const current = optionValue(d.view.quote ?? d.lastOption ?? PAYMENT_OPTIONS[0]);
   return html`<form class="card" method="post" action="/pay/${token}/quote">
 ${note ? html`<p role="alert">${note}</p>` : ''}
 <fieldset><legend>${switching ? 'Pay with another coin' : 'Pay with'}</legend>
@@ -133,7 +135,7 @@ ${back(v.cancelUrl, `Return to ${d.link.display_name ?? 'the merchant'}`)}</sect
 <p>by ${v.underpaymentWindowEndsAt!.slice(0, 16).replace('T', ' ')} UTC.</p></section>`
         : '';
       const live = v.quote && new Date(v.quote.expiresAt) > d.now && v.quote.eurAmount === v.amountRemaining;
-      const lapsed = v.quote && !live ? 'The quoted amount has lapsed: get a new quote.' : undefined;
+      const lapsed = !live && d.lastOption ? 'The quoted amount has lapsed: get a new quote.' : undefined;
       return html`${awaiting}${live ? await payPanel(d, token) : chooser(d, token, note ?? lapsed)}
 ${live ? chooser(d, token, note, true) : ''}
 ${v.cancelUrl ? html`<p><a href="${v.cancelUrl}">Cancel and return to ${d.link.display_name ?? 'the merchant'}</a></p>` : ''}`;
@@ -165,7 +167,8 @@ async function renderPayerPage(
 ) {
   const { link, now, token, sandbox, note } = page;
   const view = await linkView(q, link);
-  const d: PageData = { link, view, now };
+  const last = await latestQuote(q, link.id);
+  const d: PageData = { link, view, now, lastOption: last ? { currency: last.currency_from, network: last.network! } : undefined };
   const waiting = !FINAL_STATUSES.includes(link.status);
   const logoOrigin = link.logo_url ? new URL(link.logo_url).origin : undefined;
   return sendPage(reply, {

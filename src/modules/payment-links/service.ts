@@ -39,6 +39,7 @@ export const QUOTE_SECONDS = 15 * 60;
 /** Smallest link: 1.00 EUR. */
 export const MIN_LINK_EUR = 100n;
 export const EXPIRE_JOB = 'payment_link.expire';
+export const QUOTE_EXPIRE_JOB = 'payment_link.quote_expire';
 
 export const FINAL_STATUSES: readonly PaymentLinkStatus[] = [PaymentLinkStatus.COMPLETED, PaymentLinkStatus.EXPIRED];
 
@@ -135,6 +136,7 @@ export async function newQuote(q: Queryable, link: LinkRow, option: { currency: 
   await insertLock(q, lock);
   await markLockUsed(q, lock.id, link.id, ctx.now);
   await q.query('UPDATE payment_links SET quote_id = $2 WHERE id = $1', [link.id, lock.id]);
+  await enqueueJob(q, { kind: QUOTE_EXPIRE_JOB, partnerId: link.partner_id, runAt: lock.expires_at, payload: { linkId: link.id, quoteId: lock.id } });
   return lock;
 }
 

@@ -11,7 +11,7 @@ import type { Fx } from '../../rails/fx/rates.js';
 import { orderRate } from '../orders/index.js';
 import { amountToComplete, emitLinkEvent, EXPIRE_JOB, FINAL_STATUSES, newQuote } from './service.js';
 import {
-  findLinkIdByAddress, findQuote, findTransaction, insertTransaction, linkTransactions, lockLink, markSettled, quoteValidAt, setConfirmations,
+  findLinkIdByAddress, findTransaction, latestQuote, insertTransaction, linkTransactions, lockLink, markSettled, quoteValidAt, setConfirmations,
   updateLink, type LinkRow, type TransactionRow,
 } from './store.js';
 
@@ -115,7 +115,7 @@ async function afterSettlement(q: Queryable, link: LinkRow, now: Date, ctx: Sett
   const awaiting = await updateLink(q, link.id, { status: PaymentLinkStatus.AWAITING_COMPLETION, window_ends_at: windowEndsAt });
   if (windowEndsAt <= now) return applyDeadlines(q, awaiting, now);
   if (!link.window_ends_at) await enqueueJob(q, { kind: EXPIRE_JOB, partnerId: link.partner_id, runAt: windowEndsAt, payload: { linkId: link.id } });
-  const last = link.quote_id ? await findQuote(q, link.quote_id) : undefined;
+  const last = await latestQuote(q, link.id);
   if (last) {
     await newQuote(q, awaiting, { currency: last.currency_from, network: last.network as NetworkCode }, { ...ctx, now });
   }
@@ -143,6 +143,19 @@ export const expireLink: JobHandler = async (job, { q, now }) => {
   if (updated.status === link.status) return;
   await refreshException(q, updated, now);
   await emitLinkEvent(q, link.id);
+};
+
+/**
+ * A quote's end on the partner's clock: the link has no current quote any more (the page asks the
+ * payer for a new one). Reported when the payer is being asked to pay (waiting, awaiting completion).
+ */
+export const expireQuote: JobHandler = async (job, { q, now }) => {
+  const link = await lockLink(q, job.payload.linkId);
+  if (!link || link.quote_id !== job.payload.quoteId) return; // a newer quote replaced it
+  await updateLink(q, link.id, { quote_id: null, updated_at: now });
+  if (link.status === PaymentLinkStatus.WAITING_FOR_PAYMENT || link.status === PaymentLinkStatus.AWAITING_COMPLETION) {
+    await emitLinkEvent(q, link.id);
+  }
 };
 
 /** What is unusual about the link's payments, most telling first. */

@@ -183,3 +183,11 @@ export async function findQuote(q: Queryable, quoteId: string): Promise<LockRow 
   const [row] = await q.query<LockRow>('SELECT * FROM fx_locks WHERE id = $1', [quoteId]);
   return row;
 }
+
+/** The link's latest quote, current or lapsed (the page offers its coin again). */
+export async function latestQuote(q: Queryable, linkId: string): Promise<LockRow | undefined> {
+  const [row] = await q.query<LockRow>(
+    `SELECT * FROM fx_locks WHERE used_by = $1 AND purpose = 'payment_link' ORDER BY created_at DESC, id DESC LIMIT 1`, [linkId],
+  );
+  return row;
+}
