@@ -91,7 +91,7 @@ async function payPanel(d: PageData, token: string): Promise<Html> {
 <p><button type="button" class="secondary copy" data-copy="${quote.address}" hidden>Copy address</button></p>
 <p class="qr"><img id="qr" src="${await qrDataUrl(uri)}" alt="QR code of the payment request for ${quote.amount} ${unit}" width="246" height="246"></p>
 <p><a class="button" id="wallet-link" href="${uri}">Open in wallet</a></p>
-<p>This amount is held for <strong><span id="countdown" data-seconds="${seconds}">${Math.floor(seconds / 60)} min</span></strong>
+<p>This amount is held for <strong><span id="countdown" aria-live="off" data-seconds="${seconds}">${Math.floor(seconds / 60)} min</span></strong>
  (until ${quote.expiresAt.slice(11, 16)} UTC); send it after that and it is converted at the rate of the moment.</p>
 <form id="requote" method="post" action="/pay/${token}/quote"><input type="hidden" name="option" value="${optionValue(quote)}">
 <button type="submit" class="secondary">Get a new quote</button></form>
@@ -118,7 +118,7 @@ async function body(d: PageData, token: string, note?: string): Promise<Html> {
   const back = (url: string | null, label: string) => (url ? html`<p><a class="button" href="${url}">${label}</a></p>` : '');
   switch (v.status) {
     case PaymentLinkStatus.COMPLETED:
-      return html`<section class="card" id="done"><h2 class="ok">Payment complete</h2>${receivedLine(d)}
+      return html`<section class="card" id="done"><h2 class="ok">Payment complete</h2><p>Received: <strong>${eurText(v.amountReceived)}</strong>.</p>
 ${v.exception === 'OVERPAID' ? html`<p>You sent more than the amount; all of it was credited to ${d.link.display_name ?? 'the merchant'}.</p>` : ''}
 <p>Thank you.</p>${back(v.successUrl, `Return to ${d.link.display_name ?? 'the merchant'}`)}</section>`;
     case PaymentLinkStatus.EXPIRED:
