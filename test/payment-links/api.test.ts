@@ -134,6 +134,15 @@ describe('payer page', () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('Payment links take');
 
+    // A 2.00 EUR link is less than USDC's minimum transfer on Ethereum (5 USDC): that coin is not quoted for it.
+    const small = await createLink(p, { amount: '2.00' });
+    const belowMinimum = await fetch(`${t.url}${pagePath(small.url)}/quote`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'option=usdc:ethereum',
+    });
+    expect(belowMinimum.status).toBe(400);
+    expect(await belowMinimum.text()).toContain('below the minimum transfer of 5 on this network');
+    expect((await details(p, small.paymentLinkId)).quote).toBeNull();
+
     expect((await fetch(`${t.url}/pay/${'x'.repeat(43)}`)).status).toBe(404);
     expect((await fetch(`${t.url}/pay/${'x'.repeat(43)}/status`)).status).toBe(404);
     // The quote lapses on the partner's clock (its job): no current quote, and the page asks for a new one in the same coin.

@@ -2,7 +2,7 @@ import { CURRENCIES, findNetwork, type CurrencyCode, type NetworkCode } from '..
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { isUuid, newId } from '../../kernel/ids.js';
-import { Decimal, formatAmount, parseAmount } from '../../kernel/money.js';
+import { Decimal, formatAmount, parseAmount, toMinor } from '../../kernel/money.js';
 import { newPageToken } from '../../kernel/secrets.js';
 import { PaymentLinkStatus } from '../../kernel/statuses.js';
 import { enqueueJob } from '../../jobs/queue.js';
@@ -127,6 +127,11 @@ export async function newQuote(q: Queryable, link: LinkRow, option: { currency: 
   const scale = CURRENCIES[option.currency].scale;
   const { rate, mid } = orderRate(ctx.fx, option.currency, ctx.now);
   const { amountRequired, fee } = orderQuote(remaining, { scale, rate, mid });
+  // The rail refuses a transfer below the network's minimum: never ask a payer for one.
+  const { minDeposit } = networkOf(option.currency, option.network);
+  if (amountRequired < toMinor(minDeposit, scale)) {
+    throw new ApiError('P615', `${formatAmount(amountRequired, scale)} ${option.currency} is below the minimum transfer of ${minDeposit} on this network: choose another coin`);
+  }
   const lock: LockRow = {
     id: newId(), partner_id: link.partner_id, user_id: null, purpose: 'payment_link', currency_from: option.currency, currency_to: 'eur',
     network: option.network, amount_from: amountRequired, amount_to: remaining, fee, rate: rate.toFixed(), mid_rate: mid.toFixed(),
