@@ -171,12 +171,14 @@ async function main() {
   const database = await freshDatabase();
   const { url, child } = await startCentum(database.url);
   const rows: Row[] = [];
+  const notes: string[] = [];
   try {
     const fixtures = await createFixtures(url);
     for (const scenario of SCENARIOS.filter((s) => s.name.includes(process.env.BENCH_ONLY ?? ''))) {
       process.stderr.write(`running ${scenario.name} for ${SECONDS}s...\n`);
       await scenario.prepare?.(fixtures, (method, pathname, body) => call(url, method, pathname, body, { 'x-api-key': fixtures.apiKey }));
       rows.push(await drive(url, child.pid!, scenario, fixtures));
+      if (scenario.finish) notes.push(await scenario.finish(fixtures, (method, pathname, body) => call(url, method, pathname, body, { 'x-api-key': fixtures.apiKey })));
     }
   } finally {
     child.kill('SIGTERM');
@@ -204,6 +206,7 @@ async function main() {
   ];
   const table = lines.join('\n');
   console.log(table);
+  for (const note of notes) console.log(`\n${note}`);
   const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}, Node ${process.version}`;
   console.log(`\n${machine}; ${SECONDS} s per scenario, ${CONNECTIONS} HTTP connections, ${DB_CONNECTIONS} PostgreSQL connections`);
   if (process.argv.includes('--write')) writeResults(machine, table);

@@ -130,6 +130,8 @@ export const SETTINGS = {
   sepaReviewSeconds: setting('CENTUM_SEPA_REVIEW_SECONDS', integer(0, 30 * 86_400), 3600,
     'simulated manual review of incoming SEPA whose sender name does not match'),
   bankAddress: setting('CENTUM_SEPA_BANK_ADDRESS', text(), 'Gedimino pr. 1, Vilnius, LT', 'bank address shown in SEPA deposit info'),
+  publicUrl: setting('CENTUM_PUBLIC_URL', text('an http(s) URL', (raw) => /^https?:\/\/[^/]+$/.test(raw.replace(/\/$/, ''))), undefined,
+    'base URL of hosted pages (payment links) as payers reach them', '`http://HOST:PORT`'),
   travelRuleThresholdEur: setting('CENTUM_TRAVEL_RULE_THRESHOLD_EUR', decimal('1000000000'), new Decimal('1000'),
     'crypto deposits from an outside sender above this wait for travel-rule data', '`1000`'),
 } as const;
@@ -189,6 +191,8 @@ export interface Config {
   trustProxy: boolean | string;
   /** Prints and creates a demo partner when the database has none. */
   demoPartner: boolean;
+  /** Base URL of hosted pages (no trailing slash): payment links are `${publicUrl}/pay/<token>`. */
+  publicUrl: string;
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
   fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
   rails: RailSettings;
@@ -251,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPrefix: v.rateLimitPrefix,
     trustProxy: v.trustProxy,
     demoPartner: v.demoPartner,
+    publicUrl: (v.publicUrl ?? `http://${v.host}:${v.port}`).replace(/\/$/, ''),
     fx: { mode: v.fxMode, seed: v.fxSeed, feePercent: v.fxFeePercent.toString() },
     rails: railSettingsOf(env),
   };

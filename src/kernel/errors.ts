@@ -76,6 +76,10 @@ export const ERRORS = {
   P650: { name: 'webhook-url-not-allowed', status: 400, message: 'Webhook URL points at a private network' },
   P651: { name: 'webhook-delivery-not-found', status: 404, message: 'Webhook delivery not found' },
   P652: { name: 'webhook-not-configured', status: 400, message: 'Set a webhook URL and enable webhooks first' },
+  // Centum: payment links and hosted checkout (P680-P689)
+  P680: { name: 'payment-link-not-found', status: 404, message: 'Payment link not found' },
+  P681: { name: 'payment-link-closed', status: 400, message: 'Payment link is completed or expired' },
+  P682: { name: 'payment-currency-not-offered', status: 400, message: 'Payment links take btc, eth, ltc, doge, pol or usdc' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -68,3 +68,20 @@ export type HoldStatus = keyof typeof HoldStatus;
 /** A wallet the partner asked for (Create Wallet): answered PENDING, then ACTIVE or FAILED by `wallet.status`. Not stored. */
 export const WalletStatus = statuses('PENDING', 'ACTIVE', 'FAILED');
 export type WalletStatus = keyof typeof WalletStatus;
+
+/**
+ * A payment link (docs/payment-links.md has the diagram): WAITING_FOR_PAYMENT -> CONFIRMING (a
+ * transfer seen) -> COMPLETED (EUR received within the tolerance of the amount) or
+ * AWAITING_COMPLETION (underpaid: the underpayment window opens) -> CONFIRMING (a top-up) ...;
+ * EXPIRED when the link's expiry or the underpayment window passes first.
+ */
+export const PaymentLinkStatus = statuses('WAITING_FOR_PAYMENT', 'CONFIRMING', 'AWAITING_COMPLETION', 'COMPLETED', 'EXPIRED');
+export type PaymentLinkStatus = keyof typeof PaymentLinkStatus;
+
+/** What is unusual about a payment link's payments (null when nothing is). */
+export const PaymentLinkException = statuses('UNDERPAID', 'OVERPAID', 'PAID_LATE', 'MULTIPLE');
+export type PaymentLinkException = keyof typeof PaymentLinkException;
+
+/** One transfer to a payment link: CONFIRMING on the chain, then SETTLED (converted and credited once). */
+export const PaymentLinkTransactionStatus = statuses('CONFIRMING', 'SETTLED');
+export type PaymentLinkTransactionStatus = keyof typeof PaymentLinkTransactionStatus;

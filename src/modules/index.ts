@@ -10,6 +10,7 @@ import { healthModule } from './health/index.js';
 import { historyModule } from './history/index.js';
 import { ordersModule } from './orders/index.js';
 import { partnersModule } from './partners/index.js';
+import { paymentLinksModule } from './payment-links/index.js';
 import { sandboxModule } from './sandbox/index.js';
 import { sepaModule } from './sepa/index.js';
 import { transfersModule } from './transfers/index.js';
@@ -32,6 +33,7 @@ export const MODULES: readonly CentumModule[] = [
   historyModule,
   exchangeModule,
   ordersModule,
+  paymentLinksModule,
   transfersModule,
   sepaModule,
   cryptoModule,

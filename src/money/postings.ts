@@ -96,14 +96,36 @@ export function orderSettlementPosting(o: {
   return {
     partnerId: o.partnerId, kind: 'order', refId: o.orderId,
     description: `Order ${o.orderId}: ${o.currency} payment converted to EUR`,
-    lines: [
-      { account: { house: 'chain' }, currency: o.currency, amount: -o.received },
-      { account: { house: 'fx' }, currency: o.currency, amount: o.received },
-      { account: { house: 'fx' }, currency: 'eur', amount: -o.gross },
-      { account: { house: 'fees' }, currency: 'eur', amount: o.gross - o.credited },
-      { account: balance(o.partnerEurAccountId), currency: 'eur', amount: o.credited },
-    ],
+    lines: conversionLines(o.currency, o.received, o.gross, o.credited, o.partnerEurAccountId),
   };
+}
+
+/**
+ * Payment link settlement of one on-chain transfer, as an order's: the crypto converted through
+ * house fx, `credited` (quoted or current rate) to the EUR balance that collects the link, the
+ * rest of its mid-rate value `gross` to house fees. The posting's id is the transfer's row id, so
+ * a transfer can never be posted twice.
+ */
+export function paymentLinkSettlementPosting(p: {
+  postingId: string; partnerId: string; linkId: string; eurAccountId: string; currency: CurrencyCode;
+  received: bigint; gross: bigint; credited: bigint; transactionHash: string;
+}): PostingInput {
+  return {
+    id: p.postingId, partnerId: p.partnerId, kind: 'payment_link', refId: p.linkId,
+    description: `Payment link ${p.linkId}: ${p.currency} transfer ${p.transactionHash} converted to EUR`,
+    lines: conversionLines(p.currency, p.received, p.gross, p.credited, p.eurAccountId),
+  };
+}
+
+/** Crypto that arrived (house chain) converted through house fx into EUR for one balance, the fee to house fees. */
+function conversionLines(currency: CurrencyCode, received: bigint, gross: bigint, credited: bigint, eurAccountId: string) {
+  return [
+    { account: { house: 'chain' as const }, currency, amount: -received },
+    { account: { house: 'fx' as const }, currency, amount: received },
+    { account: { house: 'fx' as const }, currency: 'eur' as const, amount: -gross },
+    { account: { house: 'fees' as const }, currency: 'eur' as const, amount: gross - credited },
+    { account: balance(eurAccountId), currency: 'eur' as const, amount: credited },
+  ];
 }
 
 /** A payment to an order's address that is not the order's own: credited to the partner as it is. */

@@ -19,6 +19,13 @@ export interface PageOptions {
   /** Inline script (an enhancement: the page must work without it). */
   script?: string;
   lang?: string;
+  /**
+   * Origins (`https://host[:port]`) the page may load images from besides itself and data: URLs,
+   * such as a partner's logo on its hosted checkout. Anything that is not a plain https origin is dropped.
+   */
+  imageOrigins?: string[];
+  /** Extra CSS of the page's own (a trusted constant), added to the shell's stylesheet. */
+  css?: string;
 }
 
 const BASE_CSS = `
@@ -54,7 +61,7 @@ export function renderPage(options: PageOptions, nonce: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${options.title}</title>
-<style nonce="${nonce}">:root{--accent:${accent}}${raw(BASE_CSS)}</style>
+<style nonce="${nonce}">:root{--accent:${accent}}${raw(BASE_CSS)}${raw(options.css ?? '')}</style>
 ${options.head}
 </head>
 <body>
@@ -75,6 +82,7 @@ ${options.script ? html`<script nonce="${nonce}">${raw(options.script)}</script>
  */
 export function sendPage(reply: FastifyReply, options: PageOptions, status = 200): FastifyReply {
   const nonce = newNonce();
+  const images = ['\'self\'', 'data:', 'blob:', ...(options.imageOrigins ?? []).filter((o) => /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o))];
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
@@ -84,7 +92,7 @@ export function sendPage(reply: FastifyReply, options: PageOptions, status = 200
     .header('x-frame-options', 'DENY')
     .header(
       'content-security-policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src 'self' data: blob:; ` +
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src ${images.join(' ')}; ` +
         `media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     )
     .send(renderPage(options, nonce));

@@ -13,13 +13,14 @@ import { FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
 import { confirmationsAt, nextBlockAt, simulatedTxHash } from '../../rails/chains/simulator.js';
 import type { RateSource } from '../../rails/fx/rates.js';
 import { findOrderForDeposit, recordOrderPayment } from '../orders/index.js';
+import { findPaymentLinkForDeposit, recordPaymentLinkPayment, type LinkPayment } from '../payment-links/index.js';
 
 /**
  * Incoming crypto deposits: WAITING_FOR_VERIFICATION while the simulated chain confirms them,
  * then SUCCESSFUL (credited only then), or WAITING_FOR_TR_DATA when an outside sender's deposit is
  * worth more than the travel-rule threshold (credited once Update Travel Rule gives the sender's
  * data). Below the network's minDeposit a deposit is UNSUCCESSFUL and nothing is credited. Payments to an order's address
- * are reported to the orders module, which credits them itself.
+ * are reported to the orders module, payments to a payment link's address to the payment-links module; each credits them itself.
  */
 
 export interface DepositRow {
@@ -28,6 +29,7 @@ export interface DepositRow {
   user_id: string | null;
   account_id: string | null;
   order_id: string | null;
+  payment_link_id: string | null;
   currency: CurrencyCode;
   network: NetworkCode;
   address: string;
@@ -67,6 +69,7 @@ export async function receiveCryptoDeposit(
   );
   let accountId: string | null = null;
   let orderId: string | null = null;
+  let paymentLinkId: string | null = null;
   if (owner) {
     const account = await findAccount(q, { partnerId, userId: owner.user_id }, input.currency);
     // The balance refusals only (P611, P610 closed, P612): a payment from outside is not refused for its user's status.
@@ -75,10 +78,15 @@ export async function receiveCryptoDeposit(
     accountId = account!.id;
   } else {
     const order = await findOrderForDeposit(q, partnerId, input.network, input.address);
-    if (!order) throw new ApiError('P613');
-    // An order's address takes only the order's coin: another coin would be read at the wrong scale.
-    if (order.currency !== input.currency) throw new ApiError('P613', `This address takes ${order.currency} only`);
-    orderId = order.orderId;
+    if (order) {
+      // An order's address takes only the order's coin: another coin would be read at the wrong scale.
+      if (order.currency !== input.currency) throw new ApiError('P613', `This address takes ${order.currency} only`);
+      orderId = order.orderId;
+    } else {
+      // A payment link's address takes any coin of its network: what arrives is settled at the current rate.
+      paymentLinkId = (await findPaymentLinkForDeposit(q, partnerId, input.network, input.address)) ?? null;
+      if (!paymentLinkId) throw new ApiError('P613');
+    }
   }
   const currency = CURRENCIES[input.currency];
   const network = findNetwork(currency, input.network)!;
@@ -87,21 +95,27 @@ export async function receiveCryptoDeposit(
   const belowMinimum = input.amount < toMinor(network.minDeposit, currency.scale);
   const [row] = await q.query<DepositRow>(
     `INSERT INTO crypto_deposits (id, partner_id, user_id, account_id, order_id, currency, network, address, sender_address,
-       amount, eur_value, status, reason, transaction_hash, required_confirmations, created_at, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
+       amount, eur_value, status, reason, transaction_hash, required_confirmations, created_at, finished_at, payment_link_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *`,
     [id, partnerId, owner?.user_id ?? null, accountId, orderId, input.currency, input.network, owner?.address ?? input.address,
       input.senderAddress ?? null, input.amount, eurValue.toFixed(2),
       belowMinimum ? CryptoDepositStatus.UNSUCCESSFUL : CryptoDepositStatus.WAITING_FOR_VERIFICATION,
       belowMinimum ? 'BELOW_MIN_DEPOSIT' : null, simulatedTxHash(input.network, id), network.confirmations, now,
-      belowMinimum ? now : null],
+      belowMinimum ? now : null, paymentLinkId],
   );
   if (!belowMinimum) {
     await enqueueJob(q, { kind: CONFIRM_JOB, partnerId, runAt: nextBlockAt(network, now, 0), payload: { depositId: id } });
     if (orderId) await recordOrderPayment(q, orderId, { cryptoDepositId: id, amount: input.amount, confirmations: 0, final: false, now });
+    if (paymentLinkId) await recordPaymentLinkPayment(q, paymentLinkId, linkPayment(row, { confirmations: 0, final: false, now }));
   }
   await emitDepositEvent(q, row);
   return row;
 }
+
+const linkPayment = (d: DepositRow, at: { confirmations: number; final: boolean; now: Date }): LinkPayment => ({
+  cryptoDepositId: d.id, currency: d.currency, network: d.network, amount: d.amount, transactionHash: d.transaction_hash,
+  requiredConfirmations: d.required_confirmations, ...at,
+});
 
 /** One simulated block for a deposit WAITING_FOR_VERIFICATION: confirmed a little more, or final. */
 export const confirmDeposit: JobHandler = async (job, { q, now, runtime }) => {
@@ -115,13 +129,18 @@ export const confirmDeposit: JobHandler = async (job, { q, now, runtime }) => {
     if (deposit.order_id) {
       await recordOrderPayment(q, deposit.order_id, { cryptoDepositId: deposit.id, amount: deposit.amount, confirmations, final, now });
     }
+    if (deposit.payment_link_id) {
+      await recordPaymentLinkPayment(q, deposit.payment_link_id, linkPayment(deposit, { confirmations, final, now }), {
+        fx: runtime.fx, secretKey: runtime.config.secretKey,
+      });
+    }
   }
   if (!final) {
     const runAt = nextBlockAt(network, deposit.created_at, confirmations);
     await enqueueJob(q, { kind: CONFIRM_JOB, partnerId: deposit.partner_id, runAt, payload: job.payload });
     return;
   }
-  if (deposit.order_id) {
+  if (deposit.order_id || deposit.payment_link_id) {
     await finish(q, deposit.id, CryptoDepositStatus.SUCCESSFUL, now);
   } else if (needsTravelRule(deposit, runtime.config.rails.travelRuleThresholdEur)) {
     const [row] = await q.query<DepositRow>(
@@ -179,7 +198,7 @@ export async function updateTravelRule(
   now: Date,
 ): Promise<DepositRow> {
   const [deposit] = await q.query<DepositRow>(
-    'SELECT * FROM crypto_deposits WHERE id = $1 AND partner_id = $2 AND order_id IS NULL FOR NO KEY UPDATE',
+    'SELECT * FROM crypto_deposits WHERE id = $1 AND partner_id = $2 AND order_id IS NULL AND payment_link_id IS NULL FOR NO KEY UPDATE',
     [depositId, partnerId],
   );
   const ownerMatches = deposit && (userId === 'any-user' ? deposit.user_id !== null : deposit.user_id === userId);
@@ -203,6 +222,7 @@ async function emitDepositEvent(q: Queryable, row: DepositRow): Promise<void> {
     transactionHash: row.transaction_hash,
     confirmations: row.confirmations,
     ...(row.order_id ? { orderId: row.order_id } : {}),
+    ...(row.payment_link_id ? { paymentLinkId: row.payment_link_id } : {}),
     createdAt: row.created_at.toISOString(),
   });
 }

@@ -4,6 +4,7 @@ import { partnerNow } from '../../kernel/clock.js';
 import { Amount, CurrencySlug, errorResponses, NetworkSlug, StringEnum, Uuid } from '../../kernel/schemas.js';
 import { CryptoDepositStatus, valuesOf } from '../../kernel/statuses.js';
 import { receiveCryptoDeposit } from './deposits.js';
+import { paymentLinkAddress, SandboxLinkPayment } from '../payment-links/index.js';
 import { cryptoCurrency, cryptoNetwork } from './currency.js';
 
 /**
@@ -49,6 +50,41 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
     return reply.code(201).send({
       cryptoDepositId: row.id, status: row.status, transactionHash: row.transaction_hash, requiredConfirmations: row.required_confirmations,
+    });
+  });
+
+  const DepositAnswer = Type.Object({
+    cryptoDepositId: Uuid,
+    status: Type.String({ examples: ['WAITING_FOR_VERIFICATION'] }),
+    transactionHash: Type.String(),
+    requiredConfirmations: Type.Integer(),
+    address: Type.String(),
+  }, { title: 'SandboxLinkDeposit', description: 'The simulated transfer, confirming' });
+
+  // The payer's wallet paying a link: any amount, in any coin and network (the link's address on
+  // that network is made if the payer never asked for a quote in it); it confirms with the clock.
+  app.post('/v1/sandbox/payment-link/:paymentLinkId/pay', {
+    schema: {
+      operationId: 'sandboxPayPaymentLink', tags: ['Sandbox'], summary: 'Simulate a payer\'s transfer to a payment link',
+      description: 'Sends `amount` of `currency` on `network` to the link\'s address; advance the sandbox clock to confirm and settle it.',
+      params: Type.Object({ paymentLinkId: Type.String({ maxLength: 64 }) }),
+      body: SandboxLinkPayment,
+      response: { 201: DepositAnswer, ...errorResponses('P680', 'P410', 'P632') },
+    },
+  }, async (request, reply) => {
+    const currency = cryptoCurrency(request.body.currency);
+    const network = cryptoNetwork(currency, request.body.network);
+    const amount = parseAmount(request.body.amount, currency.scale);
+    const now = partnerNow(request.partner.clockOffsetMs);
+    const row = await db.tx(async (q) => {
+      const address = await paymentLinkAddress(q, request.partner.id, request.params.paymentLinkId, network.code, app.ctx.config.secretKey);
+      return receiveCryptoDeposit(q, {
+        partnerId: request.partner.id, now, rates: app.ctx.fx.rates, input: { address, currency: currency.code, network: network.code, amount },
+      });
+    });
+    return reply.code(201).send({
+      cryptoDepositId: row.id, status: row.status, transactionHash: row.transaction_hash, requiredConfirmations: row.required_confirmations,
+      address: row.address,
     });
   });
 };

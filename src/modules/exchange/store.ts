@@ -8,7 +8,7 @@ export interface LockRow {
   id: string;
   partner_id: string;
   user_id: string | null;
-  purpose: 'exchange' | 'order';
+  purpose: 'exchange' | 'order' | 'payment_link';
   currency_from: CurrencyCode;
   currency_to: CurrencyCode;
   network: string | null;

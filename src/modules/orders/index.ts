@@ -13,3 +13,5 @@ export const ordersModule: CentumModule = {
 export { ASSIGN_JOB, EXPIRE_JOB };
 /** What the crypto rail calls for deposits to an order's address. */
 export { findOrderForDeposit, recordOrderPayment } from './service.js';
+/** Order pricing, which payment links quote and settle with too: EUR per unit after the fee. */
+export { orderRate } from './service.js';
