@@ -210,7 +210,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** Every schema an operation holds (parameters, body, responses), rewritten in place. */
 function rewriteOperation(operation: Json, rewrite: (schema: unknown, where: string) => unknown, where: string): void {
-  for (const parameter of operation.parameters ?? []) if (isObject(parameter) && parameter.schema) parameter.schema = rewrite(parameter.schema, where);
+  for (const parameter of operation.parameters ?? []) {
+    if (!isObject(parameter) || !parameter.schema) continue;
+    parameter.schema = rewrite(parameter.schema, where);
+    // @fastify/swagger moved the field's description to the parameter; the any-case note joins it there.
+    if (parameter.description && typeof parameter.schema.description === 'string') {
+      parameter.description = `${parameter.description}. ${parameter.schema.description}`;
+      delete parameter.schema.description;
+    }
+  }
   const contents = [operation.requestBody?.content, ...Object.values(operation.responses ?? {}).map((r: any) => r?.content)];
   for (const content of contents) {
     if (!isObject(content)) continue;
