@@ -29,6 +29,10 @@ describe('API reference at /docs', () => {
     const script = await fetch(`${app.url}/docs/js/scalar.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
+    // /docs (the README's link) leads to the page.
+    const bare = await fetch(`${app.url}/docs`);
+    expect(bare.status).toBe(200);
+    expect(bare.url).toBe(`${app.url}/docs/`);
     // The stock Swagger UI is gone.
     expect((await fetch(`${app.url}/docs/json`)).status).toBe(404);
   });
