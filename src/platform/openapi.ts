@@ -99,7 +99,7 @@ The repository's \`docs/webhooks.md\` has the details and a verification snippet
 /** The error table of the description, from the one registry of codes (as docs/errors.md). */
 function errorsGuide(): string {
   const rows = Object.entries(ERRORS as Record<string, ErrorSpec>)
-    .map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.name ? `\`${spec.name}\`` : ''} | ${spec.message} |`);
+    .map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.name ? `\`${spec.name}\`: ` : ''}${spec.message} |`);
   return `
 ## Errors
 
@@ -107,8 +107,8 @@ Every error answers \`{"errorCode","errorName","errorMessage"}\` (the \`Error\` 
 have no \`errorName\`). A wrong or missing \`x-api-key\` answers \`401 {"message":"Access Denied. xo2"}\`. Each
 operation lists the codes it can answer. All codes:
 
-| Code | HTTP | Name | Message |
-|---|---|---|---|
+| Code | HTTP | Name: message |
+|---|---|---|
 ${rows.join('\n')}
 `;
 }
