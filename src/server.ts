@@ -1,10 +1,11 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './kernel/http/errors.js';
 import { PartnerKeyCache, registerAdminAuth, registerPartnerAuth } from './kernel/http/auth.js';
 import { registerIdempotency } from './kernel/http/idempotency.js';
+import { REQUEST_ID_HEADER, registerRequestLog, requestIdOf } from './kernel/http/request-log.js';
 import { createMetricsRegistry, registerMetrics } from './kernel/http/metrics.js';
 import { ApiError } from './kernel/errors.js';
 import { registerRateLimit } from './kernel/http/rate-limit.js';
@@ -34,11 +35,14 @@ export interface BuildOptions {
 /** Builds the HTTP app: plugins, error format, modules. No business logic here. */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config, db, logger, resolveHost = resolveWithDns, modules = MODULES, fx = createFx(options.config.fx) } = options;
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
+    // One line per request (src/kernel/http/request-log.ts) instead of Fastify's two; the redaction
+    // is a second guard should anything log a request's headers.
     logger: logger ?? {
       level: config.logLevel,
-      redact: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers["idempotency-key"]'],
+      redact: ['req.headers["x-api-key"]', 'req.headers.authorization', 'req.headers["idempotency-key"]', 'req.headers.cookie'],
     },
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: config.bodyLimit,
     // Slow clients: the whole request must arrive within requestMs, an idle socket is closed after
     // connectionMs. Node checks these bounds every connectionsCheckingInterval.
@@ -49,8 +53,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       connectionsCheckingInterval: Math.min(1000, config.timeouts.requestMs),
     },
     trustProxy: config.trustProxy, // client IP for the per-IP rate limit behind a load balancer
-    genReqId: () => crypto.randomUUID(),
-    // Requests Node's HTTP parser refuses (oversized headers, broken framing) also get a P100 body.
+    genReqId: requestIdOf, // the client's valid Request-Id, else a UUID
+    // Requests Node's HTTP parser refuses (oversized headers, broken framing) also get a P100 body,
+    // a Request-Id (new: the request's headers were not read) and a log line.
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) return socket.destroy();
       const code = (error as NodeJS.ErrnoException).code;
@@ -59,9 +64,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         : code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? ['408 Request Timeout', new ApiError('P609').toBody()]
           : ['400 Bad Request', { errorCode: 'P403', errorMessage: 'Malformed HTTP request' }];
-      const text = JSON.stringify(body);
+      const requestId = crypto.randomUUID();
+      const text = JSON.stringify({ ...body, requestId });
+      app.log.info({ requestId, status: Number(status.slice(0, 3)), errorCode: body.errorCode, reason: code }, 'request refused by the HTTP parser');
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-        `Connection: close\r\n\r\n${text}`);
+        `${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${text}`);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -71,6 +78,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const jobs = { handlers: jobHandlers(modules), config, fx, resolveHost };
   const ctx: AppContext = { config, db, log: app.log, partnerKeys, resolveHost, fx, jobs };
   app.decorate('ctx', ctx);
+  registerRequestLog(app);
   registerStrictValidation(app);
   const metrics = createMetricsRegistry();
   registerErrorHandling(app, metrics);

@@ -9,12 +9,16 @@ export const ErrorBody = Type.Object(
     errorCode: Type.String({ description: 'The P-code (docs/errors.md lists them all)', examples: ['P412'] }),
     errorName: Type.Optional(Type.String({ description: 'A stable name for the code; absent on validation errors (P403)', examples: ['invalid-user'] })),
     errorMessage: Type.String({ examples: ['User not exist'] }),
+    requestId: Type.Optional(Type.String({
+      description: 'The request\'s id, also in the Request-Id response header: quote it when asking about a failure',
+      examples: ['4f1c2a9e-8d3b-4c55-9a0e-2b7f6d1e3c44'],
+    })),
   },
-  { title: 'Error', description: 'P100 error body. Validation errors (P403) carry no errorName.' },
+  { title: 'Error', description: 'P100 error body (plus requestId, which P100 clients ignore). Validation errors (P403) carry no errorName.' },
 );
 
 export const AccessDenied = Type.Object(
-  { message: Type.String({ examples: ['Access Denied. xo2'] }) },
+  { message: Type.String({ examples: ['Access Denied. xo2'] }), requestId: Type.Optional(Type.String()) },
   { title: 'AccessDenied', description: 'Missing (xo1) or wrong (xo2) x-api-key' },
 );
 

@@ -47,10 +47,10 @@ describe('partner authentication', () => {
   it('answers 401 xo1 without a key and xo2 with a wrong one', async () => {
     const none = await request(`${t.url}/v1/partner/balances`, 'GET');
     expect(none.status).toBe(401);
-    expect(none.body).toEqual({ message: 'Access Denied. xo1' });
+    expect(none.body).toEqual({ message: 'Access Denied. xo1', requestId: expect.any(String) });
     const wrong = await request(`${t.url}/v1/partner/balances`, 'GET', undefined, { 'x-api-key': 'ck_wrong' });
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ message: 'Access Denied. xo2' });
+    expect(wrong.body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
   });
 
   it('accepts the header name in any case', async () => {
@@ -102,7 +102,7 @@ describe('operator API', () => {
   it('rejects a partner without a name with P403', async () => {
     const res = await admin('POST', '/admin/v1/partners', {});
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ errorCode: 'P403', errorMessage: 'name should not be empty' });
+    expect(res.body).toEqual({ errorCode: 'P403', errorMessage: 'name should not be empty', requestId: res.headers.get('request-id') });
   });
 
   it('rotates an API key: the new key works, the old one stops at once', async () => {
