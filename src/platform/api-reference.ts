@@ -56,6 +56,8 @@ export async function registerApiReference(app: FastifyInstance): Promise<void> 
         mcp: { disabled: true },
         telemetry: false,
         metaData: { title: 'Centum API reference' },
+        // Codes and header names in the guides' tables stay on one line.
+        customCss: '.markdown th, .markdown td code, .markdown td:nth-child(2) { white-space: nowrap; word-break: normal; }',
       },
     });
   });

@@ -99,7 +99,7 @@ The repository's \`docs/webhooks.md\` has the details and a verification snippet
 /** The error table of the description, from the one registry of codes (as docs/errors.md). */
 function errorsGuide(): string {
   const rows = Object.entries(ERRORS as Record<string, ErrorSpec>)
-    .map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.name ? `\`${spec.name}\`` : ''} | ${spec.message} |`);
+    .map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.name ? `\`${spec.name}\`: ` : ''}${spec.message} |`);
   return `
 ## Errors
 
@@ -107,8 +107,8 @@ Every error answers \`{"errorCode","errorName","errorMessage"}\` (the \`Error\` 
 have no \`errorName\`). A wrong or missing \`x-api-key\` answers \`401 {"message":"Access Denied. xo2"}\`. Each
 operation lists the codes it can answer. All codes:
 
-| Code | HTTP | Name | Message |
-|---|---|---|---|
+| Code | HTTP | Name: message |
+|---|---|---|
 ${rows.join('\n')}
 `;
 }
@@ -210,7 +210,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 
 /** Every schema an operation holds (parameters, body, responses), rewritten in place. */
 function rewriteOperation(operation: Json, rewrite: (schema: unknown, where: string) => unknown, where: string): void {
-  for (const parameter of operation.parameters ?? []) if (isObject(parameter) && parameter.schema) parameter.schema = rewrite(parameter.schema, where);
+  for (const parameter of operation.parameters ?? []) {
+    if (!isObject(parameter) || !parameter.schema) continue;
+    parameter.schema = rewrite(parameter.schema, where);
+    // @fastify/swagger moved the field's description to the parameter; the any-case note joins it there.
+    if (parameter.description && typeof parameter.schema.description === 'string') {
+      parameter.description = `${parameter.description}. ${parameter.schema.description}`;
+      delete parameter.schema.description;
+    }
+  }
   const contents = [operation.requestBody?.content, ...Object.values(operation.responses ?? {}).map((r: any) => r?.content)];
   for (const content of contents) {
     if (!isObject(content)) continue;

@@ -29,6 +29,10 @@ describe('API reference at /docs', () => {
     const script = await fetch(`${app.url}/docs/js/scalar.js`);
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toContain('javascript');
+    // /docs (the README's link) leads to the page.
+    const bare = await fetch(`${app.url}/docs`);
+    expect(bare.status).toBe(200);
+    expect(bare.url).toBe(`${app.url}/docs/`);
     // The stock Swagger UI is gone.
     expect((await fetch(`${app.url}/docs/json`)).status).toBe(404);
   });
@@ -52,9 +56,10 @@ describe('API reference at /docs', () => {
         page.on('console', (m) => {
           if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
         });
-        await page.goto(`${app.url}/docs/`);
+        // Generous bounds: the renderer is a 4 MB script and CI machines are shared.
+        await page.goto(`${app.url}/docs/`, { waitUntil: 'domcontentloaded', timeout: 90_000 });
         // The guides come first (the document's description): quickstart, errors, webhooks.
-        await page.getByRole('heading', { name: 'Quickstart' }).first().waitFor({ timeout: 30_000 });
+        await page.getByRole('heading', { name: 'Quickstart' }).first().waitFor({ timeout: 90_000 });
         for (const guide of ['Errors', 'Webhooks']) await page.getByRole('heading', { name: guide, exact: true }).first().waitFor();
         // The partner API is listed before the webhook events, the sandbox and the operator API.
         const outline = (await page.locator('body').textContent()) ?? '';
@@ -63,9 +68,9 @@ describe('API reference at /docs', () => {
         expect([...order].sort((a, b) => a - b)).toEqual(order);
         await screenshot(page, 'docs', 'reference');
         // A partner operation, rendered from the contract.
-        await page.goto(`${app.url}/docs/#tag/internal-transfers/POST/v1/transfer`);
+        await page.goto(`${app.url}/docs/#tag/internal-transfers/POST/v1/transfer`, { waitUntil: 'domcontentloaded', timeout: 90_000 });
         const heading = page.getByRole('heading', { name: 'Create a Transfer' }).first();
-        await heading.waitFor({ timeout: 30_000 });
+        await heading.waitFor({ timeout: 90_000 });
         await expect.poll(() => heading.isVisible(), { timeout: 30_000 }).toBe(true);
         const text = (await page.locator('body').textContent()) ?? '';
         expect(text).toContain('Idempotency-Key');
@@ -74,7 +79,7 @@ describe('API reference at /docs', () => {
         expect(foreign).toEqual([]);
         expect(violations).toEqual([]);
         await context.close();
-      });
+      }, 300_000);
     }
   });
 });

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import { createConfig, lintFromString, type NormalizedProblem } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULES } from '../../src/modules/index.js';
 import { EVENT_PATHS, type EventType } from '../../src/outbox/events.js';
+import type { CentumModule } from '../../src/platform/module.js';
 import { openApiText, webhookPayloads } from '../../src/platform/openapi.js';
 import { openApiDocument } from '../../src/server.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -66,6 +68,49 @@ function isEnumLike(document: Json, raw: Json): boolean {
   return Array.isArray(branches) && branches.every((b: Json) => isEnumLike(document, b));
 }
 
+function operationProblems(document: Json): string[] {
+  const problems: string[] = [];
+  const ids = new Map<string, string>();
+  const declaredTags = new Set((document.tags as Json[]).map((t) => t.name));
+  for (const { where, op } of operations(document)) {
+    const id: string | undefined = op.operationId;
+    if (!id) problems.push(`${where}: no operationId`);
+    else {
+      if (!/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(id)) problems.push(`${where}: operationId ${id} is not camelCase with a verb first`);
+      else if (!VERBS.includes(id.match(/^[a-z]+/)![0])) problems.push(`${where}: operationId ${id} does not start with a verb (VERBS)`);
+      if (ids.has(id)) problems.push(`${where}: operationId ${id} is also ${ids.get(id)}`);
+      ids.set(id, where);
+    }
+    if (!op.tags?.length) problems.push(`${where}: no tags`);
+    for (const tag of op.tags ?? []) if (!declaredTags.has(tag)) problems.push(`${where}: tag ${tag} is not in TAGS (src/platform/openapi.ts)`);
+    if (!op.summary) problems.push(`${where}: no summary`);
+    if (!op.description) problems.push(`${where}: no description`);
+  }
+  return problems;
+}
+
+function responseProblems(document: Json): string[] {
+  const problems: string[] = [];
+  for (const { where, method, path, op } of operations(document)) {
+    const responses = Object.entries(op.responses as Json);
+    const ok = responses.filter(([status]) => status.startsWith('2'));
+    if (!ok.length) problems.push(`${where}: no 2xx response`);
+    for (const [status, response] of responses) {
+      if (!response.description || response.description === 'Default Response') problems.push(`${where} ${status}: no description of what comes back`);
+      if (!response.content?.['application/json']?.schema) problems.push(`${where} ${status}: no response schema`);
+    }
+    if (method === 'get' && op.responses['409']) problems.push(`${where}: a GET declares 409`);
+    if (path.startsWith('/v1/')) {
+      for (const status of ['400', '401', '429', '503']) if (!op.responses[status]) problems.push(`${where}: no ${status} (errorResponses adds it)`);
+      for (const [status, response] of responses.filter(([s]) => /^[45]/.test(s) && s !== '401')) {
+        if (response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error') problems.push(`${where} ${status}: not the Error schema`);
+        if (!/`P\d{3}`/.test(response.description)) problems.push(`${where} ${status}: the description lists no P-code`);
+      }
+    }
+  }
+  return problems;
+}
+
 describe('OpenAPI contract', () => {
   let document: Json;
   beforeAll(async () => {
@@ -87,46 +132,37 @@ describe('OpenAPI contract', () => {
   });
 
   it('every operation has an operationId (camelCase, verb first, unique), tags, a summary and a description', () => {
-    const problems: string[] = [];
-    const ids = new Map<string, string>();
-    const declaredTags = new Set((document.tags as Json[]).map((t) => t.name));
-    for (const { where, op } of operations(document)) {
-      const id: string | undefined = op.operationId;
-      if (!id) problems.push(`${where}: no operationId`);
-      else {
-        if (!/^[a-z]+[A-Z][A-Za-z0-9]*$/.test(id)) problems.push(`${where}: operationId ${id} is not camelCase with a verb first`);
-        else if (!VERBS.includes(id.match(/^[a-z]+/)![0])) problems.push(`${where}: operationId ${id} does not start with a verb (VERBS)`);
-        if (ids.has(id)) problems.push(`${where}: operationId ${id} is also ${ids.get(id)}`);
-        ids.set(id, where);
-      }
-      if (!op.tags?.length) problems.push(`${where}: no tags`);
-      for (const tag of op.tags ?? []) if (!declaredTags.has(tag)) problems.push(`${where}: tag ${tag} is not in TAGS (src/platform/openapi.ts)`);
-      if (!op.summary) problems.push(`${where}: no summary`);
-      if (!op.description) problems.push(`${where}: no description`);
-    }
-    expect(problems).toEqual([]);
+    expect(operationProblems(document)).toEqual([]);
   });
 
   it('every operation answers a described 2xx schema and its errors, with no 409 on GETs', () => {
-    const problems: string[] = [];
-    for (const { where, method, path, op } of operations(document)) {
-      const responses = Object.entries(op.responses as Json);
-      const ok = responses.filter(([status]) => status.startsWith('2'));
-      if (!ok.length) problems.push(`${where}: no 2xx response`);
-      for (const [status, response] of responses) {
-        if (!response.description || response.description === 'Default Response') problems.push(`${where} ${status}: no description of what comes back`);
-        if (!response.content?.['application/json']?.schema) problems.push(`${where} ${status}: no response schema`);
-      }
-      if (method === 'get' && op.responses['409']) problems.push(`${where}: a GET declares 409`);
-      if (path.startsWith('/v1/')) {
-        for (const status of ['400', '401', '429', '503']) if (!op.responses[status]) problems.push(`${where}: no ${status} (errorResponses adds it)`);
-        for (const [status, response] of responses.filter(([s]) => /^[45]/.test(s) && s !== '401')) {
-          if (response.content?.['application/json']?.schema?.$ref !== '#/components/schemas/Error') problems.push(`${where} ${status}: not the Error schema`);
-          if (!/`P\d{3}`/.test(response.description)) problems.push(`${where} ${status}: the description lists no P-code`);
-        }
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(responseProblems(document)).toEqual([]);
+  });
+
+  it('a route added later is held to the same rules, and a clashing title is refused', async () => {
+    const careless: CentumModule = {
+      name: 'careless',
+      routes: async (app) => {
+        app.get('/v1/careless', { schema: { tags: ['Nowhere'], response: { 200: Type.Object({ status: Type.String() }) } } }, async () => ({ status: 'x' }));
+        app.post('/v1/careless', { schema: { operationId: 'careless', summary: 's', description: 'd', tags: ['Users'] } }, async () => ({}));
+      },
+    };
+    const loose = await openApiDocument([...MODULES, careless]);
+    expect(operationProblems(loose)).toEqual(expect.arrayContaining([
+      'GET /v1/careless: no operationId', 'GET /v1/careless: tag Nowhere is not in TAGS (src/platform/openapi.ts)',
+      'GET /v1/careless: no summary', 'GET /v1/careless: no description',
+      'POST /v1/careless: operationId careless is not camelCase with a verb first',
+    ]));
+    expect(responseProblems(loose)).toEqual(expect.arrayContaining([
+      'GET /v1/careless 200: no description of what comes back', 'POST /v1/careless 200: no response schema', 'GET /v1/careless: no 400 (errorResponses adds it)',
+    ]));
+    const clashing: CentumModule = {
+      name: 'clashing',
+      routes: async (app) => {
+        app.get('/v1/clash', { schema: { response: { 200: Type.Object({ other: Type.String() }, { title: 'Transfer' }) } } }, async () => ({ other: '' }));
+      },
+    };
+    await expect(openApiDocument([...MODULES, clashing])).rejects.toThrow(/two different schemas are named Transfer/);
   });
 
   it('every partner POST documents the shared Idempotency-Key header and its 409', () => {
