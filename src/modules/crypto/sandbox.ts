@@ -55,7 +55,7 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const DepositAnswer = Type.Object({
     cryptoDepositId: Uuid,
-    status: Type.String({ examples: ['WAITING_FOR_VERIFICATION'] }),
+    status: StringEnum(valuesOf(CryptoDepositStatus), { examples: ['WAITING_FOR_VERIFICATION'] }),
     transactionHash: Type.String(),
     requiredConfirmations: Type.Integer(),
     address: Type.String(),
@@ -65,7 +65,7 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // that network is made if the payer never asked for a quote in it); it confirms with the clock.
   app.post('/v1/sandbox/payment-link/:paymentLinkId/pay', {
     schema: {
-      operationId: 'sandboxPayPaymentLink', tags: ['Sandbox'], summary: 'Simulate a payer\'s transfer to a payment link',
+      operationId: 'simulatePaymentLinkPayment', tags: ['Sandbox'], summary: 'Simulate a payer\'s transfer to a payment link',
       description: 'Sends `amount` of `currency` on `network` to the link\'s address; advance the sandbox clock to confirm and settle it.',
       params: Type.Object({ paymentLinkId: Type.String({ maxLength: 64 }) }),
       body: SandboxLinkPayment,

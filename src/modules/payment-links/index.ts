@@ -3,6 +3,7 @@ import { payerPageRoutes } from './page.js';
 import { paymentLinkRoutes } from './routes.js';
 import { EXPIRE_JOB, QUOTE_EXPIRE_JOB } from './service.js';
 import { expireLink, expireQuote } from './settlement.js';
+import { PaymentLinkWebhook } from './schemas.js';
 
 /**
  * Payment links and hosted checkout: an amount in EUR paid in crypto on a hosted page, each
@@ -14,6 +15,7 @@ export const paymentLinksModule: CentumModule = {
   routes: paymentLinkRoutes,
   publicRoutes: payerPageRoutes,
   jobs: { [EXPIRE_JOB]: expireLink, [QUOTE_EXPIRE_JOB]: expireQuote },
+  webhooks: { 'payment_link.status': PaymentLinkWebhook },
 };
 
 export { EXPIRE_JOB, QUOTE_EXPIRE_JOB };

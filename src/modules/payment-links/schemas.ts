@@ -1,7 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { Amount, Nullable, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { Amount, CurrencySlug, NetworkSlug, Nullable, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { PaymentLinkException, PaymentLinkStatus, PaymentLinkTransactionStatus, valuesOf } from '../../kernel/statuses.js';
 import { LINK_CURRENCIES } from './service.js';
+import { CRYPTO_CODES } from '../../kernel/currencies.js';
 
 /** Request and response shapes of the payment link endpoints, and the webhook payload. */
 
@@ -43,7 +44,7 @@ export const PaymentLinkTransaction = Type.Object({
   transactionId: Uuid,
   cryptoDepositId: Uuid,
   transactionHash: Type.String(),
-  currency: Type.String({ examples: ['usdc'] }),
+  currency: StringEnum(CRYPTO_CODES, { examples: ['usdc'] }),
   network: Network,
   amount: Type.String({ description: 'Crypto received, at the currency\'s scale', examples: ['119.300617'] }),
   eurAmount: Nullable(EurAmount('EUR credited for this transfer (null while confirming)')),
@@ -103,7 +104,7 @@ export const PaymentLinkWebhook = Type.Object(PaymentLink.properties, {
 export const PaymentLinkParams = Type.Object({ paymentLinkId: Type.String({ maxLength: 64 }) });
 
 export const SandboxLinkPayment = Type.Object({
-  currency: Type.String({ examples: ['usdc'] }),
-  network: Type.Optional(Type.String({ examples: ['polygon'] })),
+  currency: CurrencySlug,
+  network: Type.Optional(NetworkSlug),
   amount: Amount,
 }, { title: 'SandboxLinkPayment', additionalProperties: false });
