@@ -1,0 +1,99 @@
+import createClient, {
+  mergeHeaders, type Client, type ClientPathsWithMethod, type FetchResponse, type HeadersOptions, type MaybeOptionalInit,
+} from 'openapi-fetch';
+import { CentumError } from './errors.js';
+import type { paths } from './generated/openapi.js';
+import { pages, type PaginatedPath, type PageOf } from './pagination.js';
+
+export interface CentumOptions {
+  /** The server, e.g. `http://127.0.0.1:3000` (no trailing `/v1`: paths carry it). */
+  baseUrl: string;
+  /** The partner's API key, sent as `x-api-key`. */
+  apiKey: string;
+  /** Headers sent with every call. */
+  headers?: Record<string, string>;
+  /** fetch to use (globalThis.fetch by default). */
+  fetch?: (input: Request) => Promise<Response>;
+  /** Makes the Idempotency-Key of a POST that carries none (`crypto.randomUUID()` by default). */
+  newIdempotencyKey?: () => string;
+}
+
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+type Media = `${string}/${string}`;
+/** Paths that have an operation for this method. */
+export type PathsWith<M extends Method> = ClientPathsWithMethod<Client<paths>, M>;
+
+// As openapi-fetch's own (not exported): the init argument is optional when nothing in it is required.
+type RequiredKeysOf<T> = { [K in keyof T]: {} extends Pick<T, K> ? never : K }[keyof T];
+type InitParam<Init> = RequiredKeysOf<Init> extends never ? [(Init & { [key: string]: unknown })?] : [Init & { [key: string]: unknown }];
+
+/** What a call resolves to: the 2xx body, typed by the operation, and the Response (headers, status). */
+export type CentumResponse<R> = R extends { data: infer D; error?: never } ? { data: D; response: Response } : never;
+
+/** A call: typed path, params and body; resolves to the 2xx answer, throws a CentumError for any other. */
+export type CentumMethod<M extends Method> = <P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
+  url: P,
+  ...init: InitParam<I>
+) => Promise<CentumResponse<FetchResponse<Extract<paths[P][M], Record<string | number, any>>, I, Media>>>;
+
+export interface CentumClient {
+  GET: CentumMethod<'get'>;
+  /**
+   * Every POST carries an Idempotency-Key: the one given in `headers`, else one made for this call
+   * object and kept with it, so sending the same object again (a retry) sends the same key and the
+   * server answers with the first result instead of doing the work twice. See README, "Idempotency".
+   */
+  POST: CentumMethod<'post'>;
+  PUT: CentumMethod<'put'>;
+  DELETE: CentumMethod<'delete'>;
+  PATCH: CentumMethod<'patch'>;
+  /** The pages of a list endpoint (transaction history, webhook deliveries...), following `nextCursor`. */
+  pages<P extends PaginatedPath>(url: P, ...init: InitParam<MaybeOptionalInit<paths[P], 'get'>>): AsyncGenerator<PageOf<P>, void, undefined>;
+  /** The Idempotency-Key this client sent (or will send) for a POST call object, if any. */
+  idempotencyKeyOf(init: object): string | undefined;
+  /** The underlying openapi-fetch client (answers `{ data, error, response }`, does not throw, adds no key). */
+  readonly raw: Client<paths>;
+}
+
+type AnyInit = { headers?: HeadersOptions; [key: string]: unknown };
+
+/** Creates a typed client for every operation of the Centum contract. */
+export function createCentum(options: CentumOptions): CentumClient {
+  const { baseUrl, apiKey, newIdempotencyKey = () => crypto.randomUUID() } = options;
+  if (!apiKey) throw new TypeError('createCentum: apiKey is required');
+  const raw = createClient<paths>({ baseUrl, fetch: options.fetch, headers: { ...options.headers, 'x-api-key': apiKey } });
+  // Keys live with the caller's call object: the object is the operation, a new object a new one.
+  const keys = new WeakMap<object, string>();
+
+  function withIdempotencyKey(init: AnyInit | undefined): AnyInit {
+    const given = mergeHeaders(init?.headers);
+    if (given.has('idempotency-key')) return init ?? {};
+    let key = init ? keys.get(init) : undefined;
+    if (key === undefined) {
+      key = newIdempotencyKey();
+      if (init) keys.set(init, key);
+    }
+    given.set('idempotency-key', key);
+    return { ...init, headers: given };
+  }
+
+  async function call(method: Uppercase<Method>, url: string, init: AnyInit | undefined) {
+    const sent = method === 'POST' ? withIdempotencyKey(init) : init;
+    const { data, error, response } = await (raw.request as any)(method.toLowerCase(), url, sent);
+    if (!response.ok || error !== undefined) throw new CentumError({ status: response.status, body: error, headers: response.headers });
+    return { data, response };
+  }
+
+  const method = (name: Uppercase<Method>) => ((url: string, init?: AnyInit) => call(name, url, init)) as any;
+  const client: CentumClient = {
+    GET: method('GET'),
+    POST: method('POST'),
+    PUT: method('PUT'),
+    DELETE: method('DELETE'),
+    PATCH: method('PATCH'),
+    pages: (url, ...init) => pages(client.GET as any, url, init[0] as any) as any,
+    idempotencyKeyOf: (init) => mergeHeaders((init as AnyInit).headers).get('idempotency-key') ?? keys.get(init),
+    raw,
+  };
+  return client;
+}

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CentumError, CentumWebhookError, createCentum, verifyWebhook, type CentumClient } from '../../sdk/src/index.js';
+import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
+import { startReceiver, type Receiver } from '../webhooks/receiver.js';
+
+/**
+ * The SDK against a real server: after the partner is created (the operator's job), every call
+ * goes through the SDK: a user onboarded and funded through the sandbox rails, an exchange with a
+ * rate lock, a SEPA payout, the history read across pages, and a delivered webhook verified.
+ */
+let t: TestApp;
+let partner: TestPartner;
+let centum: CentumClient;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  t = await startTestApp({ CENTUM_FX_MODE: 'fixed' });
+  receiver = await startReceiver();
+  partner = await t.createPartner('SDK');
+  centum = createCentum({ baseUrl: t.url, apiKey: partner.apiKey });
+});
+afterAll(async () => {
+  await receiver?.close();
+  await t?.close();
+});
+
+const USER = 'sdk-ann';
+
+describe('a partner integration written with the SDK only', () => {
+  it('onboards, funds, exchanges with a lock, pays out by SEPA, pages the history and verifies a webhook', async () => {
+    const { data: settings } = await centum.PUT('/v1/partner/webhook-settings', { body: { url: `${receiver.url}/hooks` } });
+    expect(settings.url).toBe(`${receiver.url}/hooks`);
+
+    // Fund the partner by a simulated incoming SEPA transfer to its IBAN.
+    const { data: own } = await centum.GET('/v1/partner/balances');
+    const iban = own.fiatBalances[0]!.iban;
+    await centum.POST('/v1/sandbox/sepa-deposit', { body: { iban: iban!, amount: '500.00' } });
+
+    // Onboard a KYC-model user, approve it in the sandbox, fund it from the partner.
+    await centum.POST('/v1/user/balances/crypto-and-fiat', {
+      body: { externalUserId: USER, email: 'ann@example.com', firstName: 'Ann', lastName: 'Lee', country: 'PL' },
+    });
+    await centum.POST('/v1/sandbox/kyc-decision', { body: { externalUserId: USER, decision: 'APPROVED' } });
+    const { data: transfer } = await centum.POST('/v1/transfer', { body: { destinationExternalUserId: USER, currency: 'eur', amount: '100.00' } });
+    const { data: moved } = await centum.GET('/v1/transfer/details/{transferId}', { params: { path: { transferId: transfer.transferId } } });
+    expect(moved.status).toBe('SUCCESSFUL');
+
+    // Exchange with a rate lock.
+    const { data: lock } = await centum.GET('/v1/exchange/get-lock/{externalUserId}', {
+      params: { path: { externalUserId: USER }, query: { currencyFrom: 'eur', currencyTo: 'btc', amount: '50' } },
+    });
+    const { data: exchange } = await centum.POST('/v1/exchange', {
+      body: { sourceExternalUserId: USER, currencyFrom: 'eur', currencyTo: 'btc', amount: '50', lockId: lock.lockId },
+    });
+    const { data: exchanged } = await centum.GET('/v1/exchange/details/{exchangeId}', { params: { path: { exchangeId: exchange.exchangeId } } });
+    expect(exchanged.status).toBe('COMPLETED');
+
+    // Pay out by SEPA; it settles once the sandbox clock passes the settlement delay.
+    const { data: payout } = await centum.POST('/v1/sepa-transfer', {
+      body: { sourceExternalUserId: USER, amount: '20', currency: 'eur', destinationIban: 'DE89370400440532013000', transferTitle: 'Rent' },
+    });
+    await centum.POST('/v1/sandbox/clock/advance', { body: { seconds: 3600 } });
+    const { data: settled } = await centum.GET('/v1/sepa-transfer/details/{transferId}', { params: { path: { transferId: payout.transferId } } });
+    expect(settled.status).toBe('SUCCESSFUL');
+
+    // History across pages of two: every line once, newest first, the same as one big page.
+    const seen: string[] = [];
+    let pageCount = 0;
+    for await (const page of centum.pages('/v1/user/transaction-history/{externalUserId}', {
+      params: { path: { externalUserId: USER }, query: { limit: 2 } },
+    })) {
+      pageCount += 1;
+      expect(page.transactions.length).toBeLessThanOrEqual(2);
+      seen.push(...page.transactions.map((line) => line.id));
+    }
+    const { data: whole } = await centum.GET('/v1/user/transaction-history/{externalUserId}', {
+      params: { path: { externalUserId: USER }, query: { limit: 100 } },
+    });
+    expect(pageCount).toBeGreaterThanOrEqual(2);
+    expect(seen).toEqual(whole.transactions.map((line) => line.id));
+    expect(whole.transactions.map((line) => line.type)).toEqual(expect.arrayContaining(['transfer', 'exchange', 'sepa_transfer']));
+
+    // The SEPA payout's webhook, verified with the helper; the same delivery tampered with fails.
+    const delivered = receiver.received.find((r) => r.headers['centum-event-type'] === 'sepa_transfer.status' && r.json?.status === 'SUCCESSFUL');
+    expect(delivered, JSON.stringify(receiver.received.map((r) => r.headers['centum-event-type']))).toBeDefined();
+    const event = verifyWebhook({ token: partner.webhookToken, headers: delivered!.headers, body: delivered!.body });
+    expect(event.type).toBe('sepa_transfer.status');
+    expect(event.eventId).toBe(delivered!.headers['centum-event-id']);
+    expect(event.payload).toMatchObject({ status: 'SUCCESSFUL' });
+
+    const tampered = delivered!.body.replace('"SUCCESSFUL"', '"FAILED"');
+    expect(tampered).not.toBe(delivered!.body);
+    expect(() => verifyWebhook({ token: partner.webhookToken, headers: delivered!.headers, body: tampered }))
+      .toThrow(expect.objectContaining({ reason: 'wrong-signature' }));
+  });
+
+  it('turns an error answer into a CentumError with its P-code, name and status', async () => {
+    const failure = await centum.GET('/v1/user/balances/{externalUserId}', { params: { path: { externalUserId: 'nobody' } } })
+      .then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(CentumError);
+    const error = failure as CentumError;
+    expect([error.status, error.errorCode, error.errorName]).toEqual([400, 'P412', 'invalid-user']);
+    expect(error.retryable).toBe(false);
+
+    const denied = await createCentum({ baseUrl: t.url, apiKey: 'ck_wrong' }).GET('/v1/partner/me').catch((e: unknown) => e);
+    expect(denied).toMatchObject({ status: 401, errorCode: undefined });
+    expect(denied).toBeInstanceOf(CentumError);
+  });
+});
+
+describe('webhook verification refuses what the server did not send now', () => {
+  it('wrong token, missing or stale signature', async () => {
+    await centum.POST('/v1/user/balances/crypto', { body: { externalUserId: 'sdk-bob', email: 'bob@example.com', firstName: 'Bob', lastName: 'Ray', country: 'PL' } });
+    await centum.POST('/v1/sandbox/clock/advance', { body: { seconds: 0 } });
+    const delivered = receiver.received.find((r) => r.json?.externalUserId === 'sdk-bob')!;
+    expect(delivered).toBeDefined();
+    const base = { token: partner.webhookToken, headers: delivered.headers, body: delivered.body };
+    const reason = (f: () => unknown) => { try { f(); return 'verified'; } catch (e) { return (e as CentumWebhookError).reason; } };
+    expect(reason(() => verifyWebhook(base))).toBe('verified');
+    expect(reason(() => verifyWebhook({ ...base, token: `${partner.webhookToken}x` }))).toBe('wrong-token');
+    expect(reason(() => verifyWebhook({ ...base, headers: { ...delivered.headers, authorization: undefined } }))).toBe('missing-token');
+    expect(reason(() => verifyWebhook({ ...base, headers: { ...delivered.headers, 'centum-signature': undefined } }))).toBe('missing-signature');
+    const signedAt = Number(/t=(\d+)/.exec(String(delivered.headers['centum-signature']))![1]);
+    expect(reason(() => verifyWebhook({ ...base, nowMs: (signedAt + 301) * 1000 }))).toBe('stale-timestamp');
+    expect(reason(() => verifyWebhook({ ...base, nowMs: (signedAt - 301) * 1000 }))).toBe('stale-timestamp');
+    expect(reason(() => verifyWebhook({ ...base, nowMs: (signedAt + 300) * 1000 }))).toBe('verified');
+    expect(reason(() => verifyWebhook({ ...base, body: Buffer.from(delivered.body) }))).toBe('verified');
+  });
+});
