@@ -23,18 +23,32 @@ type Media = `${string}/${string}`;
 /** Paths that have an operation for this method. */
 export type PathsWith<M extends Method> = ClientPathsWithMethod<Client<paths>, M>;
 
-// As openapi-fetch's own (not exported): the init argument is optional when nothing in it is required.
 type RequiredKeysOf<T> = { [K in keyof T]: {} extends Pick<T, K> ? never : K }[keyof T];
-type InitParam<Init> = RequiredKeysOf<Init> extends never ? [(Init & { [key: string]: unknown })?] : [Init & { [key: string]: unknown }];
+/** The init argument of a call (params, body, headers, signal...), typed by the operation. */
+export type CallInit<P extends PathsWith<M>, M extends Method> = MaybeOptionalInit<paths[P], M>;
+/** Paths whose call needs no init argument (no required parameter or body). */
+export type PathsWithOptionalInit<M extends Method> = { [P in PathsWith<M>]: RequiredKeysOf<CallInit<P, M>> extends never ? P : never }[PathsWith<M>];
 
 /** What a call resolves to: the 2xx body, typed by the operation, and the Response (headers, status). */
 export type CentumResponse<R> = R extends { data: infer D; error?: never } ? { data: D; response: Response } : never;
+type Answer<P extends PathsWith<M>, M extends Method, I> =
+  Promise<CentumResponse<FetchResponse<Extract<paths[P][M], Record<string | number, any>>, I, Media>>>;
 
-/** A call: typed path, params and body; resolves to the 2xx answer, throws a CentumError for any other. */
-export type CentumMethod<M extends Method> = <P extends PathsWith<M>, I extends MaybeOptionalInit<paths[P], M>>(
-  url: P,
-  ...init: InitParam<I>
-) => Promise<CentumResponse<FetchResponse<Extract<paths[P][M], Record<string | number, any>>, I, Media>>>;
+/**
+ * A call: typed path, params and body; resolves to the 2xx answer, throws a CentumError for any
+ * other. Two signatures (rather than openapi-fetch's one with a rest tuple) so that a wrong path
+ * is reported as a wrong path, not as a missing argument.
+ */
+export interface CentumMethod<M extends Method> {
+  <P extends PathsWithOptionalInit<M>, I extends CallInit<P, M>>(url: P, init?: I): Answer<P, M, I>;
+  <P extends PathsWith<M>, I extends CallInit<P, M>>(url: P, init: I): Answer<P, M, I>;
+}
+
+/** The pages of a list endpoint (transaction history, webhook deliveries...), following `nextCursor`. */
+export interface CentumPages {
+  <P extends PaginatedPath & PathsWithOptionalInit<'get'>>(url: P, init?: CallInit<P, 'get'>): AsyncGenerator<PageOf<P>, void, undefined>;
+  <P extends PaginatedPath>(url: P, init: CallInit<P, 'get'>): AsyncGenerator<PageOf<P>, void, undefined>;
+}
 
 export interface CentumClient {
   GET: CentumMethod<'get'>;
@@ -47,8 +61,11 @@ export interface CentumClient {
   PUT: CentumMethod<'put'>;
   DELETE: CentumMethod<'delete'>;
   PATCH: CentumMethod<'patch'>;
-  /** The pages of a list endpoint (transaction history, webhook deliveries...), following `nextCursor`. */
-  pages<P extends PaginatedPath>(url: P, ...init: InitParam<MaybeOptionalInit<paths[P], 'get'>>): AsyncGenerator<PageOf<P>, void, undefined>;
+  /**
+   * The pages of a list endpoint with a cursor (transaction history, webhook deliveries, contacts),
+   * one request per page as the loop asks for it: `for await (const page of centum.pages(path, init))`.
+   */
+  pages: CentumPages;
   /** The Idempotency-Key this client sent (or will send) for a POST call object, if any. */
   idempotencyKeyOf(init: object): string | undefined;
   /** The underlying openapi-fetch client (answers `{ data, error, response }`, does not throw, adds no key). */
@@ -91,7 +108,7 @@ export function createCentum(options: CentumOptions): CentumClient {
     PUT: method('PUT'),
     DELETE: method('DELETE'),
     PATCH: method('PATCH'),
-    pages: (url, ...init) => pages(client.GET as any, url, init[0] as any) as any,
+    pages: ((url: string, init?: AnyInit) => pages(client.GET as any, url, init as any)) as any,
     idempotencyKeyOf: (init) => mergeHeaders((init as AnyInit).headers).get('idempotency-key') ?? keys.get(init),
     raw,
   };
