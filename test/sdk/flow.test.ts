@@ -127,3 +127,65 @@ describe('webhook verification refuses what the server did not send now', () => 
     expect(reason(() => verifyWebhook({ ...base, body: Buffer.from(delivered.body) }))).toBe('verified');
   });
 });
+
+describe('Idempotency-Key on every POST', () => {
+  const user = 'sdk-idem';
+  /** The partner's EUR balance, as the API reports it. */
+  const partnerEur = async (client: CentumClient) => (await client.GET('/v1/partner/balances')).data.fiatBalances[0]!.amount;
+
+  beforeAll(async () => {
+    const { data: own } = await centum.GET('/v1/partner/balances');
+    await centum.POST('/v1/sandbox/sepa-deposit', { body: { iban: own.fiatBalances[0]!.iban!, amount: '100.00' } });
+    await centum.POST('/v1/user/balances/crypto-and-fiat', {
+      body: { externalUserId: user, email: 'idem@example.com', firstName: 'Ida', lastName: 'Em', country: 'PL' },
+    });
+    await centum.POST('/v1/sandbox/kyc-decision', { body: { externalUserId: user, decision: 'APPROVED' } });
+  });
+
+  it('sends the same call object with the same key (the server replays), a new object with a new key', async () => {
+    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '1.00' } };
+    const before = Number(await partnerEur(centum));
+    const first = await centum.POST('/v1/transfer', send);
+    const again = await centum.POST('/v1/transfer', send);
+    expect(centum.idempotencyKeyOf(send)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(again.data.transferId).toBe(first.data.transferId);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(Number(await partnerEur(centum))).toBeCloseTo(before - 1, 2);
+
+    const other = { body: { ...send.body } };
+    const second = await centum.POST('/v1/transfer', other);
+    expect(second.data.transferId).not.toBe(first.data.transferId);
+    expect(centum.idempotencyKeyOf(other)).not.toBe(centum.idempotencyKeyOf(send));
+    expect(Number(await partnerEur(centum))).toBeCloseTo(before - 2, 2);
+  });
+
+  it('keeps a key the caller gives', async () => {
+    const key = `order-${crypto.randomUUID()}`;
+    const a = await centum.POST('/v1/transfer', { body: { destinationExternalUserId: user, currency: 'eur', amount: '1.00' }, headers: { 'Idempotency-Key': key } });
+    const b = await centum.POST('/v1/transfer', { body: { destinationExternalUserId: user, currency: 'eur', amount: '1.00' }, headers: { 'idempotency-key': key } });
+    expect(b.data.transferId).toBe(a.data.transferId);
+    const changed = await centum.POST('/v1/transfer', { body: { destinationExternalUserId: user, currency: 'eur', amount: '2.00' }, headers: { 'Idempotency-Key': key } })
+      .catch((e: unknown) => e);
+    expect(changed).toMatchObject({ status: 409, errorCode: 'P601', errorName: 'idempotency-key-reused' });
+  });
+
+  it('a retry after a lost answer moves the money once', async () => {
+    // The request reaches the server and commits, then the connection drops before the answer.
+    let drop = true;
+    const flaky = createCentum({
+      baseUrl: t.url, apiKey: partner.apiKey,
+      fetch: async (request) => {
+        const response = await fetch(request);
+        if (!drop) return response;
+        drop = false;
+        throw new TypeError('fetch failed: socket hang up');
+      },
+    });
+    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '5.00' } };
+    const before = Number(await partnerEur(centum));
+    await expect(flaky.POST('/v1/transfer', send)).rejects.toThrow('socket hang up');
+    const retried = await flaky.POST('/v1/transfer', send);
+    expect(retried.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(Number(await partnerEur(centum))).toBeCloseTo(before - 5, 2);
+  });
+});
