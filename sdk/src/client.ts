@@ -16,14 +16,25 @@ export interface CentumOptions {
   fetch?: (input: Request) => Promise<Response>;
   /** Makes the Idempotency-Key of a POST that carries none (`crypto.randomUUID()` by default). */
   newIdempotencyKey?: () => string;
+  /**
+   * How many times a GET or POST is sent again, with the same Idempotency-Key, when its outcome
+   * allows it: a network failure, or an answer that kept no result (CentumError.retryable: 5xx,
+   * 408, 429, 409 P602). 2 by default; 0 turns retries off. PUT, PATCH and DELETE are never retried.
+   */
+  maxRetries?: number;
+  /** Wait before the first retry in ms, doubled each time up to 8 s; a `Retry-After` header wins. 500 by default. */
+  retryDelayMs?: number;
 }
+
+const RETRY_DELAY_MAX_MS = 8000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
 type Media = `${string}/${string}`;
 /** Paths that have an operation for this method. */
 export type PathsWith<M extends Method> = ClientPathsWithMethod<Client<paths>, M>;
 
-type RequiredKeysOf<T> = { [K in keyof T]: {} extends Pick<T, K> ? never : K }[keyof T];
+type RequiredKeysOf<T> = { [K in keyof T]: object extends Pick<T, K> ? never : K }[keyof T];
 /** The init argument of a call (params, body, headers, signal...), typed by the operation. */
 export type CallInit<P extends PathsWith<M>, M extends Method> = MaybeOptionalInit<paths[P], M>;
 /** Paths whose call needs no init argument (no required parameter or body). */
@@ -72,11 +83,11 @@ export interface CentumClient {
   readonly raw: Client<paths>;
 }
 
-type AnyInit = { headers?: HeadersOptions; [key: string]: unknown };
+type AnyInit = { headers?: HeadersOptions; params?: { header?: HeadersOptions }; [key: string]: unknown };
 
 /** Creates a typed client for every operation of the Centum contract. */
 export function createCentum(options: CentumOptions): CentumClient {
-  const { baseUrl, apiKey, newIdempotencyKey = () => crypto.randomUUID() } = options;
+  const { baseUrl, apiKey, newIdempotencyKey = () => crypto.randomUUID(), maxRetries = 2, retryDelayMs = 500 } = options;
   if (!apiKey) throw new TypeError('createCentum: apiKey is required');
   const raw = createClient<paths>({ baseUrl, fetch: options.fetch, headers: { ...options.headers, 'x-api-key': apiKey } });
   // Keys live with the caller's call object: the object is the operation, a new object a new one.
@@ -84,7 +95,8 @@ export function createCentum(options: CentumOptions): CentumClient {
 
   function withIdempotencyKey(init: AnyInit | undefined): AnyInit {
     const given = mergeHeaders(init?.headers);
-    if (given.has('idempotency-key')) return init ?? {};
+    // A key given as a header, or as the operation's documented header parameter, is the caller's.
+    if (given.has('idempotency-key') || mergeHeaders(init?.params?.header).has('idempotency-key')) return init ?? {};
     let key = init ? keys.get(init) : undefined;
     if (key === undefined) {
       key = newIdempotencyKey();
@@ -94,11 +106,32 @@ export function createCentum(options: CentumOptions): CentumClient {
     return { ...init, headers: given };
   }
 
+  /** Before retry `attempt` (1, 2...): the server's Retry-After, else the doubling delay. */
+  function delayBefore(attempt: number, failure: unknown): number {
+    const retryAfter = Number(failure instanceof CentumError ? failure.headers.get('retry-after') : undefined);
+    if (Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, RETRY_DELAY_MAX_MS);
+    return Math.min(retryDelayMs * 2 ** (attempt - 1), RETRY_DELAY_MAX_MS);
+  }
+
   async function call(method: Uppercase<Method>, url: string, init: AnyInit | undefined) {
+    // The key is fixed before the first attempt, so every retry below carries the same one.
     const sent = method === 'POST' ? withIdempotencyKey(init) : init;
-    const { data, error, response } = await (raw.request as any)(method.toLowerCase(), url, sent);
-    if (!response.ok || error !== undefined) throw new CentumError({ status: response.status, body: error, headers: response.headers });
-    return { data, response };
+    const retries = method === 'GET' || method === 'POST' ? maxRetries : 0;
+    for (let attempt = 0; ; attempt += 1) {
+      let failure: unknown;
+      try {
+        const { data, error, response } = await (raw.request as any)(method.toLowerCase(), url, sent);
+        if (response.ok && error === undefined) return { data, response };
+        failure = new CentumError({ status: response.status, body: error, headers: response.headers });
+      } catch (thrown) {
+        failure = thrown; // fetch failed: the request may or may not have reached the server
+      }
+      // fetch rejects with a TypeError when the network fails; an abort or a bug of ours is not retried.
+      const aborted = (sent?.signal as AbortSignal | undefined)?.aborted;
+      const retryable = failure instanceof CentumError ? failure.retryable : failure instanceof TypeError && !aborted;
+      if (!retryable || attempt >= retries) throw failure;
+      await sleep(delayBefore(attempt + 1, failure));
+    }
   }
 
   const method = (name: Uppercase<Method>) => ((url: string, init?: AnyInit) => call(name, url, init)) as any;
@@ -109,7 +142,7 @@ export function createCentum(options: CentumOptions): CentumClient {
     DELETE: method('DELETE'),
     PATCH: method('PATCH'),
     pages: ((url: string, init?: AnyInit) => pages(client.GET as any, url, init as any)) as any,
-    idempotencyKeyOf: (init) => mergeHeaders((init as AnyInit).headers).get('idempotency-key') ?? keys.get(init),
+    idempotencyKeyOf: (init) => mergeHeaders((init as AnyInit).headers, (init as AnyInit).params?.header).get('idempotency-key') ?? keys.get(init),
     raw,
   };
   return client;

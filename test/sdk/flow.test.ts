@@ -169,11 +169,11 @@ describe('Idempotency-Key on every POST', () => {
     expect(changed).toMatchObject({ status: 409, errorCode: 'P601', errorName: 'idempotency-key-reused' });
   });
 
-  it('a retry after a lost answer moves the money once', async () => {
+  it('a retry of the same call object after a lost answer moves the money once', async () => {
     // The request reaches the server and commits, then the connection drops before the answer.
     let drop = true;
     const flaky = createCentum({
-      baseUrl: t.url, apiKey: partner.apiKey,
+      baseUrl: t.url, apiKey: partner.apiKey, maxRetries: 0,
       fetch: async (request) => {
         const response = await fetch(request);
         if (!drop) return response;
@@ -187,5 +187,47 @@ describe('Idempotency-Key on every POST', () => {
     const retried = await flaky.POST('/v1/transfer', send);
     expect(retried.response.headers.get('idempotent-replayed')).toBe('true');
     expect(Number(await partnerEur(centum))).toBeCloseTo(before - 5, 2);
+  });
+
+  it('retries by itself, with the same key, after a lost answer or an answer that kept no result', async () => {
+    const keys: (string | null)[] = [];
+    const failures = ['lost', '503'];
+    const flaky = createCentum({
+      baseUrl: t.url, apiKey: partner.apiKey, retryDelayMs: 1,
+      fetch: async (request) => {
+        keys.push(request.headers.get('idempotency-key'));
+        const failure = failures.shift();
+        if (failure === '503') {
+          return new Response(JSON.stringify({ errorCode: 'P501', errorName: 'service-temporarily-unavailable', errorMessage: 'retry' }),
+            { status: 503, headers: { 'content-type': 'application/json', 'retry-after': '0' } });
+        }
+        const response = await fetch(request);
+        if (failure === 'lost') throw new TypeError('fetch failed: socket hang up');
+        return response;
+      },
+    });
+    const before = Number(await partnerEur(centum));
+    const { data, response } = await flaky.POST('/v1/transfer', { body: { destinationExternalUserId: user, currency: 'eur', amount: '3.00' } });
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(response.headers.get('idempotent-replayed')).toBe('true');
+    const { data: details } = await centum.GET('/v1/transfer/details/{transferId}', { params: { path: { transferId: data.transferId } } });
+    expect(details.status).toBe('SUCCESSFUL');
+    expect(Number(await partnerEur(centum))).toBeCloseTo(before - 3, 2);
+  });
+
+  it('does not retry a final answer, nor PUT, PATCH or DELETE', async () => {
+    let calls = 0;
+    const counting = createCentum({ baseUrl: t.url, apiKey: partner.apiKey, retryDelayMs: 1, fetch: (request) => { calls += 1; return fetch(request); } });
+    await expect(counting.POST('/v1/transfer', { body: { destinationExternalUserId: 'nobody', currency: 'eur', amount: '1.00' } }))
+      .rejects.toMatchObject({ errorCode: 'P412', retryable: false });
+    expect(calls).toBe(1);
+    const down = createCentum({ baseUrl: t.url, apiKey: partner.apiKey, retryDelayMs: 1, fetch: () => { calls += 1; throw new TypeError('fetch failed'); } });
+    calls = 0;
+    await expect(down.PATCH('/v1/user/{externalUserId}', { params: { path: { externalUserId: user } }, body: { email: 'x@example.com' } })).rejects.toThrow('fetch failed');
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(down.GET('/v1/partner/me')).rejects.toThrow('fetch failed');
+    expect(calls).toBe(3);
   });
 });
