@@ -2,7 +2,7 @@
  * @centum/sdk: a typed client for the Centum server (P100 Partner API). Types are generated from the
  * contract (docs/openapi.json) and the server's registries; see README.md.
  */
-export { createCentum, type CentumClient, type CentumMethod, type CentumOptions, type CentumResponse, type PathsWith } from './client.js';
+export { createCentum, type CallInit, type CentumClient, type CentumMethod, type CentumOptions, type CentumResponse, type PathsWith } from './client.js';
 export { CentumError, ERROR_CODES, isErrorCode, type ErrorCode, type ErrorName } from './errors.js';
 export type { ItemOf, PageOf, PaginatedPath } from './pagination.js';
 export {

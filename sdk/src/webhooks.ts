@@ -9,7 +9,9 @@ export { WEBHOOK_EVENT_PATHS };
 /** The server's default window (SIGNATURE_TOLERANCE_SECONDS): a timestamp further from now is refused. */
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
-type JsonBody<W> = W extends { post: { requestBody?: { content: { 'application/json': infer B } } } } ? B : never;
+/** A documented body may be the flat payload or the envelope (`{ event_type, event_id, created_at, data }`): the payload either way. */
+type Unwrapped<B> = B extends { event_type: string; data: infer D } ? D : B;
+type JsonBody<W> = W extends { post: { requestBody?: { content: { 'application/json': infer B } } } } ? Unwrapped<B> : never;
 type Described<T extends string> = T extends keyof webhooks ? JsonBody<webhooks[T]> : never;
 /** The flat P100 body of an event, as the contract's `webhooks` section describes it (an object otherwise). */
 export type WebhookPayload<T extends WebhookEventType> = [Described<T>] extends [never] ? Record<string, unknown> : Described<T>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CentumError, CentumWebhookError, createCentum, verifyWebhook, type CentumClient } from '../../sdk/src/index.js';
+import { CentumError, CentumWebhookError, createCentum, verifyWebhook, type CallInit, type CentumClient } from '../../sdk/src/index.js';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 
@@ -28,7 +28,7 @@ const USER = 'sdk-ann';
 
 describe('a partner integration written with the SDK only', () => {
   it('onboards, funds, exchanges with a lock, pays out by SEPA, pages the history and verifies a webhook', async () => {
-    const { data: settings } = await centum.PUT('/v1/partner/webhook-settings', { body: { url: `${receiver.url}/hooks` } });
+    const { data: settings } = await centum.PUT('/v1/partner/webhook-settings', { body: { url: `${receiver.url}/hooks`, enabled: true } });
     expect(settings.url).toBe(`${receiver.url}/hooks`);
 
     // Fund the partner by a simulated incoming SEPA transfer to its IBAN.
@@ -143,7 +143,7 @@ describe('Idempotency-Key on every POST', () => {
   });
 
   it('sends the same call object with the same key (the server replays), a new object with a new key', async () => {
-    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '1.00' } };
+    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '1.00' } } satisfies CallInit<'/v1/transfer', 'post'>;
     const before = Number(await partnerEur(centum));
     const first = await centum.POST('/v1/transfer', send);
     const again = await centum.POST('/v1/transfer', send);
@@ -152,7 +152,7 @@ describe('Idempotency-Key on every POST', () => {
     expect(again.response.headers.get('idempotent-replayed')).toBe('true');
     expect(Number(await partnerEur(centum))).toBeCloseTo(before - 1, 2);
 
-    const other = { body: { ...send.body } };
+    const other = { body: { ...send.body } } satisfies CallInit<'/v1/transfer', 'post'>;
     const second = await centum.POST('/v1/transfer', other);
     expect(second.data.transferId).not.toBe(first.data.transferId);
     expect(centum.idempotencyKeyOf(other)).not.toBe(centum.idempotencyKeyOf(send));
@@ -181,7 +181,7 @@ describe('Idempotency-Key on every POST', () => {
         throw new TypeError('fetch failed: socket hang up');
       },
     });
-    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '5.00' } };
+    const send = { body: { destinationExternalUserId: user, currency: 'eur', amount: '5.00' } } satisfies CallInit<'/v1/transfer', 'post'>;
     const before = Number(await partnerEur(centum));
     await expect(flaky.POST('/v1/transfer', send)).rejects.toThrow('socket hang up');
     const retried = await flaky.POST('/v1/transfer', send);
