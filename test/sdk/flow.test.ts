@@ -87,6 +87,12 @@ describe('a partner integration written with the SDK only', () => {
     expect(event.type).toBe('sepa_transfer.status');
     expect(event.eventId).toBe(delivered!.headers['centum-event-id']);
     expect(event.payload).toMatchObject({ status: 'SUCCESSFUL' });
+    // The delivery log (another paginated endpoint) records it as delivered.
+    const logged = [];
+    for await (const page of centum.pages('/v1/partner/webhook-deliveries', { params: { query: { eventId: event.eventId, limit: 1 } } })) {
+      logged.push(...page.deliveries);
+    }
+    expect(logged.map((d) => [d.eventType, d.status])).toEqual([['sepa_transfer.status', 'SUCCEEDED']]);
 
     const tampered = delivered!.body.replace('"SUCCESSFUL"', '"FAILED"');
     expect(tampered).not.toBe(delivered!.body);
