@@ -27,6 +27,8 @@ export class CentumError extends Error {
   readonly requestId: string | undefined;
   /** The body as received (parsed JSON when it was JSON). */
   readonly body: unknown;
+  /** The message the server wrote (`errorMessage`, or `message` of a 401). */
+  readonly errorMessage: string;
   /** The response's headers (`retry-after` on 503 P501, `idempotent-replayed` on a replayed error). */
   readonly headers: Headers;
 
@@ -39,6 +41,7 @@ export class CentumError extends Error {
     const code = typeof fields.errorCode === 'string' ? fields.errorCode : undefined;
     super(code ? `${code}: ${text}` : text);
     this.status = options.status;
+    this.errorMessage = text;
     this.body = body;
     this.headers = options.headers ?? new Headers();
     // A code this SDK does not know (a newer server) is kept as sent: regenerate the SDK to type it.
@@ -48,10 +51,6 @@ export class CentumError extends Error {
     this.requestId = typeof fields.requestId === 'string' ? fields.requestId : header;
   }
 
-  /** The message the server wrote (`errorMessage`, or `message` of a 401). */
-  get errorMessage(): string {
-    return this.message.replace(/^P\d+: /, '');
-  }
 
   /**
    * True when sending the same call again may succeed and cannot do the work twice: the server
