@@ -105,12 +105,23 @@ describe('a partner integration written with the SDK only', () => {
       .then(() => undefined, (error: unknown) => error);
     expect(failure).toBeInstanceOf(CentumError);
     const error = failure as CentumError;
-    expect([error.status, error.errorCode, error.errorName]).toEqual([400, 'P412', 'invalid-user']);
+    expect([error.status, error.errorCode, error.errorName, error.errorMessage]).toEqual([400, 'P412', 'invalid-user', 'User not exist']);
     expect(error.retryable).toBe(false);
 
     const denied = await createCentum({ baseUrl: t.url, apiKey: 'ck_wrong' }).GET('/v1/partner/me').catch((e: unknown) => e);
     expect(denied).toMatchObject({ status: 401, errorCode: undefined });
     expect(denied).toBeInstanceOf(CentumError);
+  });
+});
+
+describe('CentumError', () => {
+  it('takes the request id from the body, else from the Request-Id header', () => {
+    const headers = new Headers({ 'request-id': 'req-from-header' });
+    const body = { errorCode: 'P501', errorName: 'service-temporarily-unavailable', errorMessage: 'Service temporarily unavailable' };
+    expect(new CentumError({ status: 503, body: { ...body, requestId: 'req-from-body' }, headers }).requestId).toBe('req-from-body');
+    const fromHeader = new CentumError({ status: 503, body, headers });
+    expect([fromHeader.requestId, fromHeader.retryable, fromHeader.message]).toEqual(['req-from-header', true, 'P501: Service temporarily unavailable']);
+    expect(new CentumError({ status: 502, body: '<html>Bad gateway</html>' })).toMatchObject({ errorCode: undefined, requestId: undefined, retryable: true });
   });
 });
 
