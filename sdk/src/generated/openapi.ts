@@ -7,66 +7,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health (database, optionally the ledger invariant) */
-        get: {
-            parameters: {
-                query?: {
-                    ledger?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: string;
-                            database: string;
-                            pool: {
-                                total: number;
-                                idle: number;
-                                /** @description Requests waiting for a database connection */
-                                waiting: number;
-                            };
-                            ledger?: {
-                                balanced: boolean;
-                                unbalancedCurrencies: {
-                                    currency: string;
-                                    sum: string;
-                                }[];
-                                driftedAccounts: string[];
-                                pendingMismatches: string[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            status: string;
-                            database: string;
-                            pool: {
-                                total: number;
-                                idle: number;
-                                /** @description Requests waiting for a database connection */
-                                waiting: number;
-                            };
-                            error: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Health
+         * @description Liveness and the database (on a connection of its own, within 2 s); `?ledger=true` adds the ledger invariant check.
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -82,160 +27,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List partners */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            partners: {
-                                /** Format: uuid */
-                                id: string;
-                                name: string;
-                                apiKeyPrefix: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * List partners
+         * @description Every partner of this install, without secrets.
+         */
+        get: operations["listPartners"];
         put?: never;
-        /** Create a partner (secrets are shown once) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            apiKey: string;
-                            webhookToken: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create a partner
+         * @description Creates a partner with its balances; its API key and webhook token are shown in this answer only.
+         */
+        post: operations["createPartner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -251,78 +53,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a partner's API key (the old key stops working) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    partnerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            apiKey: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Rotate a partner's API key
+         * @description Issues a new API key, shown once; the old key stops working (at once in this process, within AUTH_CACHE_MS elsewhere).
+         */
+        post: operations["rotatePartnerApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -338,78 +73,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate a partner's webhook token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    partnerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            webhookToken: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Rotate a partner's webhook token
+         * @description Issues a new webhook token, shown once; deliveries use it from their next attempt on.
+         */
+        post: operations["rotatePartnerWebhookToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -423,143 +91,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Balances */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            fiatBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /**
-                                 * @description Available funds, decimal string at the currency scale
-                                 * @example 97.96
-                                 */
-                                amount: string;
-                                /** @example eur */
-                                name: string;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                iban: string | null;
-                                /** @example ACTIVE */
-                                status: string;
-                            }[];
-                            cryptoBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @example 0.00450304 */
-                                amount: string;
-                                /** @example btc */
-                                name: string;
-                                /** @description Deposit address */
-                                wallet: string | null;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                /** @example ACTIVE */
-                                status: string;
-                                networkConfig: {
-                                    [key: string]: {
-                                        mainnet: boolean;
-                                        name: string;
-                                        withdrawal: {
-                                            feeWithdrawal: number;
-                                            minWithdrawal: number;
-                                        };
-                                        deposit: {
-                                            minDeposit: number;
-                                        };
-                                    };
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Balances
+         * @description The partner's own balances: EUR with its IBAN and one balance per crypto currency with its deposit address.
+         */
+        get: operations["getPartnerBalances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -575,105 +111,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner this API key belongs to (Centum) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            name: string;
-                            /** Format: date-time */
-                            now: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * The partner this API key belongs to (Centum)
+         * @description The partner's id and name, and the time on its clock (which `POST /v1/sandbox/clock/advance` moves).
+         */
+        get: operations["getPartnerIdentity"];
         put?: never;
         post?: never;
         delete?: never;
@@ -695,201 +137,7 @@ export interface paths {
          * Create User Account (KYC model)
          * @description Creates the user with crypto balances (active) and a EUR balance that waits, without an IBAN, for the KYC decision. Requires externalUserId, email, firstName, lastName and a country (country, or citizenship or nationality). A reused externalUserId, also a deleted user's, is P411.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description A country is required too: country, citizenship or nationality */
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The partner's own id for the user (unique per partner, never reused) */
-                        externalUserId: string;
-                        /** @example maria.wisniewska@example.com */
-                        email: string;
-                        firstName: string;
-                        lastName: string;
-                        /** @example 48501234567 */
-                        phone?: string;
-                        /**
-                         * @description YYYY-MM-DD, a real date in the past
-                         * @example 1988-11-03
-                         */
-                        birthDate?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        birthCountry?: string;
-                        pesel?: string;
-                        address?: string;
-                        street?: string;
-                        number?: string;
-                        city?: string;
-                        postCode?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2 (country of residence)
-                         * @example PL
-                         */
-                        country?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        citizenship?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        nationality?: string;
-                        userIdentificationNumber?: string;
-                        /**
-                         * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                         * @example ID_CARD
-                         */
-                        documentType?: string;
-                        documentNumber?: string;
-                        /** @description Must not be false (latest docs: true for every new user) */
-                        hasAcceptedP100Tc?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            poaRequiredForExtended: boolean;
-                            /** @description Legacy (v1) name of the same flag */
-                            poaRequired: boolean;
-                            fiatBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /**
-                                 * @description Available funds, decimal string at the currency scale
-                                 * @example 97.96
-                                 */
-                                amount: string;
-                                /** @example eur */
-                                name: string;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                iban: string | null;
-                                /** @example ACTIVE */
-                                status: string;
-                            }[];
-                            cryptoBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @example 0.00450304 */
-                                amount: string;
-                                /** @example btc */
-                                name: string;
-                                /** @description Deposit address */
-                                wallet: string | null;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                /** @example ACTIVE */
-                                status: string;
-                                networkConfig: {
-                                    [key: string]: {
-                                        mainnet: boolean;
-                                        name: string;
-                                        withdrawal: {
-                                            feeWithdrawal: number;
-                                            minWithdrawal: number;
-                                        };
-                                        deposit: {
-                                            minDeposit: number;
-                                        };
-                                    };
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createKycUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -909,176 +157,7 @@ export interface paths {
          * Create User Account and Generate Balances Without KYC
          * @description Creates an active user with crypto balances and an active EUR balance without an IBAN (no SEPA for non-KYC users; exchange and internal transfers work). Answers one flat list of balances.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description A country is required too: country, citizenship or nationality */
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The partner's own id for the user (unique per partner, never reused) */
-                        externalUserId: string;
-                        /** @example maria.wisniewska@example.com */
-                        email: string;
-                        firstName: string;
-                        lastName: string;
-                        /** @example 48501234567 */
-                        phone?: string;
-                        /**
-                         * @description YYYY-MM-DD, a real date in the past
-                         * @example 1988-11-03
-                         */
-                        birthDate?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        birthCountry?: string;
-                        pesel?: string;
-                        address?: string;
-                        street?: string;
-                        number?: string;
-                        city?: string;
-                        postCode?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2 (country of residence)
-                         * @example PL
-                         */
-                        country?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        citizenship?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        nationality?: string;
-                        userIdentificationNumber?: string;
-                        /**
-                         * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                         * @example ID_CARD
-                         */
-                        documentType?: string;
-                        documentNumber?: string;
-                        /** @description Must not be false (latest docs: true for every new user) */
-                        hasAcceptedP100Tc?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            balances: {
-                                /** Format: uuid */
-                                id: string;
-                                amount: string;
-                                name: string;
-                                wallet: string | null;
-                                rate: number;
-                                networkConfig?: {
-                                    [key: string]: {
-                                        mainnet: boolean;
-                                        name: string;
-                                        withdrawal: {
-                                            feeWithdrawal: number;
-                                            minWithdrawal: number;
-                                        };
-                                        deposit: {
-                                            minDeposit: number;
-                                        };
-                                    };
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createNonKycUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1099,373 +178,14 @@ export interface paths {
          * Delete User
          * @description Sweeps the user's balances to the partner's balances (history type user_deletion), closes them and makes the externalUserId unusable (P610 afterwards, P411 on create). P616 while an operation holds funds.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            externalUserId: string;
-                            /** @example KYC */
-                            model: string;
-                            /** @description WAITING_FOR_VERIFICATION, ACTIVE, REJECTED, SUSPENDED, DELETED */
-                            status: string;
-                            /** @example maria.wisniewska@example.com */
-                            email?: string;
-                            /** @example 48501234567 */
-                            phone?: string;
-                            firstName?: string;
-                            lastName?: string;
-                            /**
-                             * @description YYYY-MM-DD, a real date in the past
-                             * @example 1988-11-03
-                             */
-                            birthDate?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            birthCountry?: string;
-                            pesel?: string;
-                            address?: string;
-                            street?: string;
-                            number?: string;
-                            city?: string;
-                            postCode?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2 (country of residence)
-                             * @example PL
-                             */
-                            country?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            citizenship?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            nationality?: string;
-                            userIdentificationNumber?: string;
-                            /**
-                             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                             * @example ID_CARD
-                             */
-                            documentType?: string;
-                            documentNumber?: string;
-                            /** @description Must not be false (latest docs: true for every new user) */
-                            hasAcceptedP100Tc?: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            deletedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
          * Update Existing User
          * @description Changes the given profile fields (same checks as at creation); other fields stay.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @example maria.wisniewska@example.com */
-                        email?: string;
-                        /** @example 48501234567 */
-                        phone?: string;
-                        firstName?: string;
-                        lastName?: string;
-                        /**
-                         * @description YYYY-MM-DD, a real date in the past
-                         * @example 1988-11-03
-                         */
-                        birthDate?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        birthCountry?: string;
-                        pesel?: string;
-                        address?: string;
-                        street?: string;
-                        number?: string;
-                        city?: string;
-                        postCode?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2 (country of residence)
-                         * @example PL
-                         */
-                        country?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        citizenship?: string;
-                        /**
-                         * @description ISO 3166-1 alpha-2
-                         * @example PL
-                         */
-                        nationality?: string;
-                        userIdentificationNumber?: string;
-                        /**
-                         * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                         * @example ID_CARD
-                         */
-                        documentType?: string;
-                        documentNumber?: string;
-                        /** @description Must not be false (latest docs: true for every new user) */
-                        hasAcceptedP100Tc?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            externalUserId: string;
-                            /** @example KYC */
-                            model: string;
-                            /** @description WAITING_FOR_VERIFICATION, ACTIVE, REJECTED, SUSPENDED, DELETED */
-                            status: string;
-                            /** @example maria.wisniewska@example.com */
-                            email?: string;
-                            /** @example 48501234567 */
-                            phone?: string;
-                            firstName?: string;
-                            lastName?: string;
-                            /**
-                             * @description YYYY-MM-DD, a real date in the past
-                             * @example 1988-11-03
-                             */
-                            birthDate?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            birthCountry?: string;
-                            pesel?: string;
-                            address?: string;
-                            street?: string;
-                            number?: string;
-                            city?: string;
-                            postCode?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2 (country of residence)
-                             * @example PL
-                             */
-                            country?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            citizenship?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            nationality?: string;
-                            userIdentificationNumber?: string;
-                            /**
-                             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                             * @example ID_CARD
-                             */
-                            documentType?: string;
-                            documentNumber?: string;
-                            /** @description Must not be false (latest docs: true for every new user) */
-                            hasAcceptedP100Tc?: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            deletedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/user/suspend/{externalUserId}": {
@@ -1481,162 +201,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Suspend User (money movement gives P455 until unsuspended; P454 with active cards) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            externalUserId: string;
-                            /** @example KYC */
-                            model: string;
-                            /** @description WAITING_FOR_VERIFICATION, ACTIVE, REJECTED, SUSPENDED, DELETED */
-                            status: string;
-                            /** @example maria.wisniewska@example.com */
-                            email?: string;
-                            /** @example 48501234567 */
-                            phone?: string;
-                            firstName?: string;
-                            lastName?: string;
-                            /**
-                             * @description YYYY-MM-DD, a real date in the past
-                             * @example 1988-11-03
-                             */
-                            birthDate?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            birthCountry?: string;
-                            pesel?: string;
-                            address?: string;
-                            street?: string;
-                            number?: string;
-                            city?: string;
-                            postCode?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2 (country of residence)
-                             * @example PL
-                             */
-                            country?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            citizenship?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            nationality?: string;
-                            userIdentificationNumber?: string;
-                            /**
-                             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                             * @example ID_CARD
-                             */
-                            documentType?: string;
-                            documentNumber?: string;
-                            /** @description Must not be false (latest docs: true for every new user) */
-                            hasAcceptedP100Tc?: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            deletedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Suspend User
+         * @description Money movement by or to the user answers P455 until it is unsuspended; refused (P454) while the user has active cards. Suspending a suspended user changes nothing.
+         */
+        patch: operations["suspendUser"];
         trace?: never;
     };
     "/v1/user/unsuspend/{externalUserId}": {
@@ -1652,162 +221,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Unsuspend User (back to the status before the suspension) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            userId: string;
-                            externalUserId: string;
-                            /** @example KYC */
-                            model: string;
-                            /** @description WAITING_FOR_VERIFICATION, ACTIVE, REJECTED, SUSPENDED, DELETED */
-                            status: string;
-                            /** @example maria.wisniewska@example.com */
-                            email?: string;
-                            /** @example 48501234567 */
-                            phone?: string;
-                            firstName?: string;
-                            lastName?: string;
-                            /**
-                             * @description YYYY-MM-DD, a real date in the past
-                             * @example 1988-11-03
-                             */
-                            birthDate?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            birthCountry?: string;
-                            pesel?: string;
-                            address?: string;
-                            street?: string;
-                            number?: string;
-                            city?: string;
-                            postCode?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2 (country of residence)
-                             * @example PL
-                             */
-                            country?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            citizenship?: string;
-                            /**
-                             * @description ISO 3166-1 alpha-2
-                             * @example PL
-                             */
-                            nationality?: string;
-                            userIdentificationNumber?: string;
-                            /**
-                             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE
-                             * @example ID_CARD
-                             */
-                            documentType?: string;
-                            documentNumber?: string;
-                            /** @description Must not be false (latest docs: true for every new user) */
-                            hasAcceptedP100Tc?: boolean;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** Format: date-time */
-                            deletedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Unsuspend User
+         * @description The user goes back to the status it had before the suspension. Unsuspending a user that is not suspended changes nothing.
+         */
+        patch: operations["unsuspendUser"];
         trace?: never;
     };
     "/v1/user/balances/{externalUserId}": {
@@ -1817,146 +235,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User Balances */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            fiatBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /**
-                                 * @description Available funds, decimal string at the currency scale
-                                 * @example 97.96
-                                 */
-                                amount: string;
-                                /** @example eur */
-                                name: string;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                iban: string | null;
-                                /** @example ACTIVE */
-                                status: string;
-                            }[];
-                            cryptoBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @example 0.00450304 */
-                                amount: string;
-                                /** @example btc */
-                                name: string;
-                                /** @description Deposit address */
-                                wallet: string | null;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                /** @example ACTIVE */
-                                status: string;
-                                networkConfig: {
-                                    [key: string]: {
-                                        mainnet: boolean;
-                                        name: string;
-                                        withdrawal: {
-                                            feeWithdrawal: number;
-                                            minWithdrawal: number;
-                                        };
-                                        deposit: {
-                                            minDeposit: number;
-                                        };
-                                    };
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get User Balances
+         * @description The user's balances: EUR (with its IBAN once KYC is approved) and one balance per crypto currency with its deposit address.
+         */
+        get: operations["getUserBalances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1972,146 +255,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User Balances (path used by P100 client code) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            fiatBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /**
-                                 * @description Available funds, decimal string at the currency scale
-                                 * @example 97.96
-                                 */
-                                amount: string;
-                                /** @example eur */
-                                name: string;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                iban: string | null;
-                                /** @example ACTIVE */
-                                status: string;
-                            }[];
-                            cryptoBalances: {
-                                /** Format: uuid */
-                                id: string;
-                                /** @example 0.00450304 */
-                                amount: string;
-                                /** @example btc */
-                                name: string;
-                                /** @description Deposit address */
-                                wallet: string | null;
-                                /** @description EUR value of one unit */
-                                rate: number;
-                                /** @example ACTIVE */
-                                status: string;
-                                networkConfig: {
-                                    [key: string]: {
-                                        mainnet: boolean;
-                                        name: string;
-                                        withdrawal: {
-                                            feeWithdrawal: number;
-                                            minWithdrawal: number;
-                                        };
-                                        deposit: {
-                                            minDeposit: number;
-                                        };
-                                    };
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get User Balances (path used by P100 client code)
+         * @description The user's balances: EUR (with its IBAN once KYC is approved) and one balance per crypto currency with its deposit address.
+         */
+        get: operations["getUserBalancesByUserPath"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2127,141 +275,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Transaction History (the partner's own balances) */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currency?: string;
-                    /** @description Posting kind, e.g. exchange */
-                    type?: string;
-                    /** @description Inclusive */
-                    from?: string;
-                    /** @description Exclusive */
-                    to?: string;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            transactions: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                postingId: string;
-                                /** @description What moved the money: sepa_deposit, sepa_transfer, crypto_deposit, crypto_withdrawal, exchange, transfer, order, fee, user_deletion, ... */
-                                type: string;
-                                /** @example eur */
-                                currency: string;
-                                /**
-                                 * @description Signed decimal string at the currency scale (negative for a debit)
-                                 * @example -12.50
-                                 */
-                                amount: string;
-                                /** @example CREDIT */
-                                direction: string;
-                                /** Format: uuid */
-                                referenceId: string | null;
-                                description: string | null;
-                                /** @description Always COMPLETED: funds held by operations in progress are not listed */
-                                status: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: uuid */
-                                balanceId: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Transaction History (the partner's own balances)
+         * @description Completed balance movements, newest first, filtered by currency, type and time; page with `limit` and `nextCursor`.
+         */
+        get: operations["getPartnerTransactionHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2277,144 +295,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User Transaction History */
-        get: {
-            parameters: {
-                query?: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currency?: string;
-                    /** @description Posting kind, e.g. exchange */
-                    type?: string;
-                    /** @description Inclusive */
-                    from?: string;
-                    /** @description Exclusive */
-                    to?: string;
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description The partner's own id for the user (unique per partner, never reused) */
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            transactions: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                postingId: string;
-                                /** @description What moved the money: sepa_deposit, sepa_transfer, crypto_deposit, crypto_withdrawal, exchange, transfer, order, fee, user_deletion, ... */
-                                type: string;
-                                /** @example eur */
-                                currency: string;
-                                /**
-                                 * @description Signed decimal string at the currency scale (negative for a debit)
-                                 * @example -12.50
-                                 */
-                                amount: string;
-                                /** @example CREDIT */
-                                direction: string;
-                                /** Format: uuid */
-                                referenceId: string | null;
-                                description: string | null;
-                                /** @description Always COMPLETED: funds held by operations in progress are not listed */
-                                status: string;
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: uuid */
-                                balanceId: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get User Transaction History
+         * @description Completed balance movements, newest first, filtered by currency, type and time; page with `limit` and `nextCursor`.
+         */
+        get: operations["getUserTransactionHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2430,129 +315,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Exchange Rate (indicative, creates nothing) */
-        get: {
-            parameters: {
-                query: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyFrom: string;
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyTo: string;
-                    /**
-                     * @description Amount of currencyFrom
-                     * @example 10
-                     */
-                    amount: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Exchange Rate
+         * @description What `amount` of currencyFrom would buy now, after the fee. Indicative: it reserves nothing; lock a rate to exchange.
+         */
+        get: operations["getPartnerExchangeRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2568,129 +335,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Exchange Rate (user; indicative, creates nothing) */
-        get: {
-            parameters: {
-                query: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyFrom: string;
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyTo: string;
-                    /**
-                     * @description Amount of currencyFrom
-                     * @example 10
-                     */
-                    amount: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Exchange Rate (user)
+         * @description What `amount` of currencyFrom would buy now, after the fee. Indicative: it reserves nothing; lock a rate to exchange.
+         */
+        get: operations["getExchangeRate"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2706,133 +355,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Exchange Rate and Create a Lock (40 s, one use) */
-        get: {
-            parameters: {
-                query: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyFrom: string;
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyTo: string;
-                    /**
-                     * @description Amount of currencyFrom
-                     * @example 10
-                     */
-                    amount: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Exchange Rate and Create a Lock
+         * @description Quotes the exchange and holds the quote for 40 seconds (of the partner's clock) for one exchange of exactly this pair and amount.
+         */
+        get: operations["createPartnerExchangeLock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2848,135 +375,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Exchange Rate and Create a Lock for a user's balances (40 s, one use) */
-        get: {
-            parameters: {
-                query: {
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyFrom: string;
-                    /**
-                     * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                     * @example eur
-                     */
-                    currencyTo: string;
-                    /**
-                     * @description Amount of currencyFrom
-                     * @example 10
-                     */
-                    amount: string;
-                };
-                header?: never;
-                path: {
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Exchange Rate and Create a Lock (a user's balances)
+         * @description Quotes the exchange and holds the quote for 40 seconds (of the partner's clock) for one exchange of exactly this pair and amount.
+         */
+        get: operations["createExchangeLock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2994,121 +397,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create and Finalize an Exchange with a rate lock (lockId is mandatory) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currencyFrom: string;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currencyTo: string;
-                        /** Format: uuid */
-                        lockId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            exchangeId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create and Finalize an Exchange
+         * @description Exchanges at a rate lock (lockId is mandatory; same pair and amount as the lock), in one step: COMPLETED when it answers, or refused and nothing moved. Sends the `exchange.status` webhook.
+         */
+        post: operations["createPartnerExchange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3124,123 +417,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create and Finalize an Exchange on a user's balances (externalUserId or sourceExternalUserId) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        externalUserId?: string;
-                        sourceExternalUserId?: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currencyFrom: string;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currencyTo: string;
-                        /** Format: uuid */
-                        lockId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            exchangeId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create and Finalize an Exchange (a user's balances)
+         * @description Exchanges at a rate lock (lockId is mandatory; same pair and amount as the lock), in one step: COMPLETED when it answers, or refused and nothing moved. Sends the `exchange.status` webhook.
+         */
+        post: operations["createExchange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3254,128 +435,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Detailed Exchange Information */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    exchangeId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            exchangeId: string;
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description COMPLETED (FAILED is never stored: a failing exchange is refused and moves nothing) */
-                            status: string;
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                            externalUserId: string | null;
-                            /** Format: date-time */
-                            expiresAt: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            completedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Detailed Exchange Information
+         * @description An exchange with its quote and status. The partner side finds the partner's own exchanges, the user side those of its users.
+         */
+        get: operations["getPartnerExchange"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3391,128 +455,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Retrieve Detailed Exchange Information (a user's exchange) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    exchangeId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            exchangeId: string;
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description COMPLETED (FAILED is never stored: a failing exchange is refused and moves nothing) */
-                            status: string;
-                            /** @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down) */
-                            rate: number;
-                            /** @description Decimal string at the scale of currencyFrom */
-                            amountFrom: string;
-                            /** @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down */
-                            amountTo: string;
-                            /** @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up */
-                            fee: string;
-                            feeCurrency: string;
-                            /** @example 1.49 */
-                            feePercentage: number;
-                            currencyFrom: string;
-                            currencyTo: string;
-                            externalUserId: string | null;
-                            /** Format: date-time */
-                            expiresAt: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            completedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Detailed Exchange Information (a user's exchange)
+         * @description An exchange with its quote and status. The partner side finds the partner's own exchanges, the user side those of its users.
+         */
+        get: operations["getExchange"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3528,107 +475,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Rates (indicative EUR per unit of each payment currency, fee included) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            destinationCurrency: string;
-                            feePercentage: number;
-                            rates: {
-                                currency: string;
-                                network: string;
-                                rate: string;
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Rates
+         * @description Indicative EUR per unit of each payment currency and network, fee included. Reserves nothing.
+         */
+        get: operations["getOrderRates"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3646,126 +497,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retrieve Order Rate and Create a Lock (amount = EUR to receive; 40 s) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        /** @example polygon */
-                        network?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description Crypto the payer must send */
-                            amount: number;
-                            /** @description EUR per unit of the crypto, fee included */
-                            rate: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                            currency: string;
-                            destinationCurrency: string;
-                            destinationAmount: number;
-                            network: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Retrieve Order Rate and Create a Lock
+         * @description `amount` is the EUR the partner wants to receive; the answer says how much crypto the payer must send. The quote is held 40 seconds for one order.
+         */
+        post: operations["createOrderLock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3781,109 +517,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create and Finalize an Order with a rate lock */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        lockId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            orderId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create and Finalize an Order
+         * @description Opens the order of a lock: a deposit address for the payer (details: walletAddress) that expires with the order. The `order.status` webhook reports its progress.
+         */
+        post: operations["createOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3897,131 +535,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Order Details */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orderId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            orderId: string;
-                            /** Format: uuid */
-                            lockId: string;
-                            /** @description WAITING_FOR_WALLET_ADDRESS, WAITING_FOR_PAYMENT, WAITING_FOR_CONFIRMATION, COMPLETED, UNDERPAID, EXPIRED */
-                            status: string;
-                            /** Format: date-time */
-                            createdAt: string;
-                            confirmations: number;
-                            requiredConfirmations: number;
-                            receivedAmount: number;
-                            totalAmountRequired: number;
-                            cryptocurrency: string;
-                            currency: string;
-                            walletAddress: string | null;
-                            transactionHash: string | null;
-                            /** @example POLYGON */
-                            network: string;
-                            /** Format: date-time */
-                            expiresAt: string | null;
-                            /** @description EUR per unit of the crypto, fee included */
-                            rate: string;
-                            destinationCurrency: string;
-                            /** @description EUR the order settles when paid in full */
-                            destinationAmount: number;
-                            /** @description EUR credited to the partner */
-                            settledAmount: number | null;
-                            /** @description EUR kept as the exchange fee */
-                            fee: number | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Order Details
+         * @description An order with its payment address, amounts and confirmations.
+         */
+        get: operations["getOrder"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4039,116 +557,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a Transfer: partner -> user (destination only), user -> partner (source only), user -> user (both) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        sourceExternalUserId?: string;
-                        destinationExternalUserId?: string;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            transferId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create a Transfer
+         * @description Moves money at once and for free: partner -> user (destination only), user -> partner (source only) or user -> user (both). Sends the `transfer.status` webhook.
+         */
+        post: operations["createTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4162,115 +575,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Transfer Details */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    transferId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            transferId: string;
-                            /** @description SUCCESSFUL (a transfer that cannot be made is refused and not stored) */
-                            status: string;
-                            /** @description Decimal string at the currency's scale */
-                            amount: string;
-                            currency: string;
-                            /** @description null: the partner */
-                            sourceExternalUserId: string | null;
-                            /** @description null: the partner */
-                            destinationExternalUserId: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Transfer Details
+         * @description A transfer of this partner (to, from or between its users).
+         */
+        get: operations["getTransfer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4286,107 +595,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Deposit Info */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Reference to type exactly in the transfer title (the EUR balance id) */
-                            title: string;
-                            iban: string;
-                            swift: string;
-                            bankName: string;
-                            accountHolder: string;
-                            address: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Deposit Info
+         * @description The IBAN, bank and reference a payer uses to fund the EUR balance. P612 when the balance has no IBAN yet (KYC pending, non-KYC users).
+         */
+        get: operations["getPartnerSepaDepositInfo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4402,109 +615,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Deposit Info (user) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Reference to type exactly in the transfer title (the EUR balance id) */
-                            title: string;
-                            iban: string;
-                            swift: string;
-                            bankName: string;
-                            accountHolder: string;
-                            address: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Deposit Info (user)
+         * @description The IBAN, bank and reference a payer uses to fund the EUR balance. P612 when the balance has no IBAN yet (KYC pending, non-KYC users).
+         */
+        get: operations["getSepaDepositInfo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4520,112 +635,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Deposit Contact List (sender IBANs approved by the name check) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            contacts: {
-                                /** Format: uuid */
-                                id: string;
-                                iban: string;
-                                name: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Deposit Contact List
+         * @description Sender IBANs approved by the name check (their next payments are credited at once), oldest first.
+         */
+        get: operations["listPartnerSepaContacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4641,114 +655,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Deposit Contact List (user) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    externalUserId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            contacts: {
-                                /** Format: uuid */
-                                id: string;
-                                iban: string;
-                                name: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Deposit Contact List (user)
+         * @description Sender IBANs approved by the name check (their next payments are credited at once), oldest first.
+         */
+        get: operations["listSepaContacts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4768,121 +679,9 @@ export interface paths {
         put?: never;
         /**
          * Create a SEPA Transfer from the partner balance
-         * @description Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously.
+         * @description Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously (the `…sepa_transfer.status` webhook). Without receiverType the receiver is the owner (closed loop); with it, another person (NATURAL) or company (LEGAL).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        destinationIban: string;
-                        transferTitle: string;
-                        receiverType?: "NATURAL" | "LEGAL";
-                        receiverFirstName?: string;
-                        receiverLastName?: string;
-                        companyName?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            transferId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createPartnerSepaTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4898,121 +697,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a SEPA Transfer from a user's balance */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        sourceExternalUserId: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        destinationIban: string;
-                        transferTitle: string;
-                        receiverType?: "NATURAL" | "LEGAL";
-                        receiverFirstName?: string;
-                        receiverLastName?: string;
-                        companyName?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            transferId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Create a SEPA Transfer from a user's balance
+         * @description Amount + fee (0.1 %, min 1 EUR) are held now; the transfer settles asynchronously (the `…sepa_transfer.status` webhook). Without receiverType the receiver is the owner (closed loop); with it, another person (NATURAL) or company (LEGAL).
+         */
+        post: operations["createSepaTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5026,139 +715,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Transfer Details */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    transferId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** @example external */
-                            type: string;
-                            /** @example 250.00 */
-                            amount: string;
-                            transferTitle: string;
-                            destinationIban: string;
-                            receiverType: string | null;
-                            receiverFirstName: string | null;
-                            receiverLastName: string | null;
-                            companyName: string | null;
-                            /** @example PENDING */
-                            status: string;
-                            /** @example eur */
-                            currency: string;
-                            fee: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            error?: {
-                                description: string;
-                                status: string;
-                            };
-                            user?: {
-                                externalUserId: string;
-                                email: string | null;
-                                firstName: string | null;
-                                lastName: string | null;
-                                address: string | null;
-                                city: string | null;
-                                country: string | null;
-                                documentType: string | null;
-                                documentNumber: string | null;
-                                pesel: string | null;
-                                birthCountry: string | null;
-                                birthDate: string | null;
-                            };
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Transfer Details
+         * @description A SEPA transfer of this partner or of one of its users, with its status (and the user when it is a user's).
+         */
+        get: operations["getPartnerSepaTransfer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5174,139 +735,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get SEPA Transfer Details (user) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    transferId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** @example external */
-                            type: string;
-                            /** @example 250.00 */
-                            amount: string;
-                            transferTitle: string;
-                            destinationIban: string;
-                            receiverType: string | null;
-                            receiverFirstName: string | null;
-                            receiverLastName: string | null;
-                            companyName: string | null;
-                            /** @example PENDING */
-                            status: string;
-                            /** @example eur */
-                            currency: string;
-                            fee: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            error?: {
-                                description: string;
-                                status: string;
-                            };
-                            user?: {
-                                externalUserId: string;
-                                email: string | null;
-                                firstName: string | null;
-                                lastName: string | null;
-                                address: string | null;
-                                city: string | null;
-                                country: string | null;
-                                documentType: string | null;
-                                documentNumber: string | null;
-                                pesel: string | null;
-                                birthCountry: string | null;
-                                birthDate: string | null;
-                            };
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get SEPA Transfer Details (user)
+         * @description A SEPA transfer of this partner or of one of its users, with its status (and the user when it is a user's).
+         */
+        get: operations["getSepaTransfer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5322,105 +755,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Network Fee */
-        get: {
-            parameters: {
-                query: {
-                    currency: string;
-                    network?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example 0.000469 */
-                            networkFee: number;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Network Fee
+         * @description The network fee a withdrawal of this currency (and network) costs now, on top of its service fee (networkConfig.feeWithdrawal).
+         */
+        get: operations["getPartnerNetworkFee"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5436,105 +775,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Network Fee (user) */
-        get: {
-            parameters: {
-                query: {
-                    currency: string;
-                    network?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example 0.000469 */
-                            networkFee: number;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Network Fee (user)
+         * @description The network fee a withdrawal of this currency (and network) costs now, on top of its service fee (networkConfig.feeWithdrawal).
+         */
+        get: operations["getNetworkFee"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5554,122 +799,9 @@ export interface paths {
         put?: never;
         /**
          * Create Crypto Withdrawal
-         * @description The recipient gets `amount`; feeWithdrawal + network fee are charged on top. amount + fees are held now; the withdrawal confirms with the simulated chain.
+         * @description The recipient gets `amount`; feeWithdrawal + network fee are charged on top. amount + fees are held now; the withdrawal confirms with the simulated chain (the `crypto_withdrawal.status` webhook).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        walletAddress: string;
-                        network?: string;
-                        memo?: string;
-                        /** @description Recipient name (travel rule) */
-                        name: string;
-                        walletType: "CUSTODIAL" | "NON_CUSTODIAL" | "OTHER";
-                        receiverType: "NATURAL" | "LEGAL";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            withdrawalId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createPartnerCryptoWithdrawal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5687,123 +819,9 @@ export interface paths {
         put?: never;
         /**
          * Create Crypto Withdrawal (user)
-         * @description The recipient gets `amount`; feeWithdrawal + network fee are charged on top. amount + fees are held now; the withdrawal confirms with the simulated chain.
+         * @description The recipient gets `amount`; feeWithdrawal + network fee are charged on top. amount + fees are held now; the withdrawal confirms with the simulated chain (the `crypto_withdrawal.status` webhook).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        sourceExternalUserId: string;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        walletAddress: string;
-                        network?: string;
-                        memo?: string;
-                        /** @description Recipient name (travel rule) */
-                        name: string;
-                        walletType: "CUSTODIAL" | "NON_CUSTODIAL" | "OTHER";
-                        receiverType: "NATURAL" | "LEGAL";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            withdrawalId: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createCryptoWithdrawal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5817,141 +835,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Crypto Withdrawal Details */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    withdrawalId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** @description What the recipient gets */
-                            amount: number;
-                            /** @description serviceFee + networkFee, charged on top of amount */
-                            fee: number;
-                            serviceFee: number;
-                            networkFee: number;
-                            destination: string;
-                            memo: string | null;
-                            /** @example PROCESSING */
-                            status: string;
-                            transactionHash: string;
-                            currency: {
-                                name: string;
-                                network: string;
-                            };
-                            confirmations: number;
-                            requiredConfirmations: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            error?: {
-                                description: string;
-                                status: string;
-                            };
-                            user?: {
-                                externalUserId: string;
-                                email: string | null;
-                                firstName: string | null;
-                                lastName: string | null;
-                                address: string | null;
-                                city: string | null;
-                                country: string | null;
-                                documentType: string | null;
-                                documentNumber: string | null;
-                                pesel: string | null;
-                                birthCountry: string | null;
-                                birthDate: string | null;
-                            };
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Crypto Withdrawal Details
+         * @description A crypto withdrawal of this partner or of one of its users, with its fees, confirmations and status.
+         */
+        get: operations["getPartnerCryptoWithdrawal"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5967,141 +855,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Crypto Withdrawal Details (user) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    withdrawalId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** @description What the recipient gets */
-                            amount: number;
-                            /** @description serviceFee + networkFee, charged on top of amount */
-                            fee: number;
-                            serviceFee: number;
-                            networkFee: number;
-                            destination: string;
-                            memo: string | null;
-                            /** @example PROCESSING */
-                            status: string;
-                            transactionHash: string;
-                            currency: {
-                                name: string;
-                                network: string;
-                            };
-                            confirmations: number;
-                            requiredConfirmations: number;
-                            /** Format: date-time */
-                            createdAt: string;
-                            error?: {
-                                description: string;
-                                status: string;
-                            };
-                            user?: {
-                                externalUserId: string;
-                                email: string | null;
-                                firstName: string | null;
-                                lastName: string | null;
-                                address: string | null;
-                                city: string | null;
-                                country: string | null;
-                                documentType: string | null;
-                                documentNumber: string | null;
-                                pesel: string | null;
-                                birthCountry: string | null;
-                                birthDate: string | null;
-                            };
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get Crypto Withdrawal Details (user)
+         * @description A crypto withdrawal of this partner or of one of its users, with its fees, confirmations and status.
+         */
+        get: operations["getCryptoWithdrawal"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6123,124 +881,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Travel Rule (deposit to the partner wallet) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    cryptoDepositId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        walletType: "CUSTODIAL" | "SELF_CUSTODY";
-                        externalUserId?: string;
-                        details: {
-                            iAmOwnerOfWallet?: boolean;
-                            firstName?: string;
-                            lastName?: string;
-                            companyName?: string;
-                            vatId?: string;
-                            street?: string;
-                            city?: string;
-                            postCode?: string;
-                            country?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            cryptoDepositId: string;
-                            /** @example SUCCESSFUL */
-                            status: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Update Travel Rule (deposit to the partner wallet)
+         * @description Gives the sender of a deposit that waits for travel rule data (WAITING_FOR_TR_DATA); the deposit is then credited.
+         */
+        patch: operations["updatePartnerTravelRule"];
         trace?: never;
     };
     "/v1/crypto-deposit/update-travel-rule/{cryptoDepositId}": {
@@ -6256,124 +901,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Travel Rule (deposit to a user's wallet) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    cryptoDepositId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        walletType: "CUSTODIAL" | "SELF_CUSTODY";
-                        externalUserId?: string;
-                        details: {
-                            iAmOwnerOfWallet?: boolean;
-                            firstName?: string;
-                            lastName?: string;
-                            companyName?: string;
-                            vatId?: string;
-                            street?: string;
-                            city?: string;
-                            postCode?: string;
-                            country?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            cryptoDepositId: string;
-                            /** @example SUCCESSFUL */
-                            status: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Update Travel Rule (deposit to a user's wallet)
+         * @description Gives the sender of a deposit that waits for travel rule data (WAITING_FOR_TR_DATA); the deposit is then credited.
+         */
+        patch: operations["updateTravelRule"];
         trace?: never;
     };
     "/v1/partner/wallet": {
@@ -6389,116 +921,7 @@ export interface paths {
          * Create Wallet
          * @description Generates the partner's deposit address for a currency (and network); P636 when it exists. Answers PENDING; the 'wallet.status' webhook reports the address when it is ready.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        network?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            walletId: string;
-                            currency: string;
-                            network: string;
-                            /** @example PENDING */
-                            status: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createPartnerWallet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6512,218 +935,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get the webhook settings (Centum) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Base URL; each event is POSTed to this URL plus its path */
-                            url: string | null;
-                            enabled: boolean;
-                            /** @description flat: the P100 body as is (default); envelope: {"event_type","event_id","created_at","data"} */
-                            payloadFormat: "flat" | "envelope";
-                            /** Format: date-time */
-                            updatedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
-        /** Set the webhook base URL, on/off and payload format (Centum) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        url: string | null;
-                        /** @default true */
-                        enabled?: boolean;
-                        /** @description flat: the P100 body as is (default); envelope: {"event_type","event_id","created_at","data"} */
-                        payloadFormat?: "flat" | "envelope";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Base URL; each event is POSTed to this URL plus its path */
-                            url: string | null;
-                            enabled: boolean;
-                            /** @description flat: the P100 body as is (default); envelope: {"event_type","event_id","created_at","data"} */
-                            payloadFormat: "flat" | "envelope";
-                            /** Format: date-time */
-                            updatedAt: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Get the webhook settings (Centum)
+         * @description Where events are sent, whether they are, and in which format.
+         */
+        get: operations["getWebhookSettings"];
+        /**
+         * Set the webhook settings (Centum)
+         * @description Replaces the base URL (null for none), on/off and payload format; omitted fields fall back to their defaults. A URL on a private network is P650 (unless the server allows them).
+         */
+        put: operations["setWebhookSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -6738,151 +959,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Webhook delivery log, newest first, each delivery with its attempts (Centum) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    cursor?: string;
-                    status?: "PENDING" | "SUCCEEDED" | "FAILED" | "SKIPPED";
-                    eventType?: "user.status" | "kyc_file.status" | "poa_verification.status" | "kyc_verification.status" | "wallet.status" | "transfer.status" | "partner_sepa_transfer.status" | "sepa_transfer.status" | "sepa_deposit.status" | "crypto_withdrawal.status" | "crypto_deposit.status" | "exchange.status" | "card_transaction.status" | "order.status" | "payment_link.status" | "card.3ds_code" | "card.activation_code";
-                    eventId?: string;
-                    /** @description createdAt from (inclusive) */
-                    from?: string;
-                    /** @description createdAt to (exclusive) */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            deliveries: {
-                                /** Format: uuid */
-                                id: string;
-                                /** Format: uuid */
-                                eventId: string;
-                                eventType: string;
-                                path: string;
-                                /** @description URL of the latest attempt */
-                                url: string | null;
-                                /** @description PENDING | SUCCEEDED | FAILED | SKIPPED */
-                                status: string;
-                                skipReason: string | null;
-                                attemptCount: number;
-                                /** Format: date-time */
-                                nextAttemptAt: string | null;
-                                /** Format: uuid */
-                                replayOf: string | null;
-                                /** Format: date-time */
-                                createdAt: string;
-                                /** Format: date-time */
-                                updatedAt: string;
-                                /** @description The event body (flat P100 format) */
-                                payload: {
-                                    [key: string]: unknown;
-                                };
-                                attempts: {
-                                    /** @description 1 = initial delivery, then the retries */
-                                    attempt: number;
-                                    /** @description SENDING | SUCCEEDED | FAILED | INTERRUPTED */
-                                    status: string;
-                                    url: string;
-                                    statusCode: number | null;
-                                    latencyMs: number | null;
-                                    error: string | null;
-                                    /** Format: date-time */
-                                    startedAt: string;
-                                    /** Format: date-time */
-                                    finishedAt: string | null;
-                                }[];
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * List webhook deliveries (Centum)
+         * @description The delivery log, newest first, each delivery with its attempts; filter by status, event and time.
+         */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6900,140 +981,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery's event again, as a new delivery with its own attempts (Centum) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            id: string;
-                            /** Format: uuid */
-                            eventId: string;
-                            eventType: string;
-                            path: string;
-                            /** @description URL of the latest attempt */
-                            url: string | null;
-                            /** @description PENDING | SUCCEEDED | FAILED | SKIPPED */
-                            status: string;
-                            skipReason: string | null;
-                            attemptCount: number;
-                            /** Format: date-time */
-                            nextAttemptAt: string | null;
-                            /** Format: uuid */
-                            replayOf: string | null;
-                            /** Format: date-time */
-                            createdAt: string;
-                            /** Format: date-time */
-                            updatedAt: string;
-                            /** @description The event body (flat P100 format) */
-                            payload: {
-                                [key: string]: unknown;
-                            };
-                            attempts: {
-                                /** @description 1 = initial delivery, then the retries */
-                                attempt: number;
-                                /** @description SENDING | SUCCEEDED | FAILED | INTERRUPTED */
-                                status: string;
-                                url: string;
-                                statusCode: number | null;
-                                latencyMs: number | null;
-                                error: string | null;
-                                /** Format: date-time */
-                                startedAt: string;
-                                /** Format: date-time */
-                                finishedAt: string | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Replay a webhook delivery (Centum)
+         * @description Sends the delivery's event again as a new delivery (same `centum-event-id`, new `centum-delivery-id`) with its own attempts, due at once.
+         */
+        post: operations["replayWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7049,109 +1001,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Advance the simulated clock and run what falls due */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        seconds: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: date-time */
-                            now: string;
-                            jobsRun: number;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Advance the simulated clock
+         * @description Moves this partner's clock forward and runs everything that falls due before it answers: settlements, confirmations, expiries, webhook attempts. Other partners' clocks do not move.
+         */
+        post: operations["advanceSandboxClock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7167,112 +1021,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Decide the KYC verification of a KYC-model user (APPROVED or REJECTED) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The partner's own id for the user (unique per partner, never reused) */
-                        externalUserId: string;
-                        decision: "APPROVED" | "REJECTED";
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            externalUserId: string;
-                            /** @example ACTIVE */
-                            status: string;
-                            iban: string | null;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Decide the KYC verification of a KYC-model user
+         * @description The simulated KYC provider's verdict on a KYC-model user waiting for it: APPROVED issues the IBAN and activates the EUR balance and the user; REJECTED is final. Both send the `user.status` webhook.
+         */
+        post: operations["decideKyc"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7289,119 +1042,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Simulate an incoming SEPA transfer to an IBAN of this partner or its users
+         * Simulate an incoming SEPA transfer
          * @description Partner IBANs and senders whose name matches the user are APPROVED (credited) at once; other names stay PENDING for the review delay, then APPROVED (a shared name word) or REJECTED (returned).
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        iban: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        senderName?: string;
-                        senderIban?: string;
-                        reference?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            depositId: string;
-                            /** @example APPROVED */
-                            status: string;
-                            amount: string;
-                            iban: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["simulateSepaDeposit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7418,123 +1062,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Simulate an incoming crypto deposit to an address of this partner, its users or orders
+         * Simulate an incoming crypto deposit
          * @description Starts WAITING_FOR_VERIFICATION (UNSUCCESSFUL below minDeposit); advance the sandbox clock to confirm it.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        address: string;
-                        /**
-                         * @description Currency slug, any case: eur, btc, eth, ltc, doge, pol, usdc, usdt
-                         * @example eur
-                         */
-                        currency: string;
-                        network?: string;
-                        /** @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals */
-                        amount: string | number;
-                        senderAddress?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            cryptoDepositId: string;
-                            /** @example WAITING_FOR_VERIFICATION */
-                            status: string;
-                            transactionHash: string;
-                            requiredConfirmations: number;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description Missing (xo1) or wrong (xo2) x-api-key */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example Access Denied. xo2 */
-                            message: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-                /** @description P100 error body. Validation errors (P403) carry no errorName. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @example P412 */
-                            errorCode: string;
-                            /** @example invalid-user */
-                            errorName?: string;
-                            errorMessage: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["simulateCryptoDeposit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7542,14 +1073,7879 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "user.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * user.status: UserStatusWebhook
+         * @description A user was created, or its status changed (KYC decision, suspension, deletion).
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/user/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `user.status_changed`.
+         */
+        post: operations["userStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "wallet.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * wallet.status: WalletWebhook
+         * @description A wallet the partner asked for is ready (ACTIVE) or failed.
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/wallet/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `wallet.status_changed`.
+         */
+        post: operations["walletStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "transfer.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * transfer.status: TransferWebhook
+         * @description An internal transfer was made.
+         *
+         *     Sent to the partner's webhook base URL + `/transfer-webhook`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `transfer.status_changed`.
+         */
+        post: operations["transferStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "partner_sepa_transfer.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * partner_sepa_transfer.status: PartnerSepaTransferWebhook
+         * @description A SEPA transfer from the partner's balance settled (SUCCESSFUL) or failed.
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/partner/sepa-transfer/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `partner_sepa_transfer.status_changed`.
+         */
+        post: operations["partnerSepaTransferStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sepa_transfer.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sepa_transfer.status: SepaTransferWebhook
+         * @description A SEPA transfer from a user's balance settled (SUCCESSFUL) or failed.
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/sepa-transfer/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `sepa_transfer.status_changed`.
+         */
+        post: operations["sepaTransferStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sepa_deposit.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * sepa_deposit.status: SepaDepositWebhook
+         * @description An incoming SEPA payment was credited, held for review or returned.
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/sepa-deposit/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `sepa_deposit.status_changed`.
+         */
+        post: operations["sepaDepositStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "crypto_withdrawal.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * crypto_withdrawal.status: CryptoWithdrawalWebhook
+         * @description A crypto withdrawal confirmed on its chain (SUCCESSFUL) or failed.
+         *
+         *     Sent to the partner's webhook base URL + `/crypto-withdrawal-webhook`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `crypto_withdrawal.status_changed`.
+         */
+        post: operations["cryptoWithdrawalStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "crypto_deposit.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * crypto_deposit.status: CryptoDepositWebhook
+         * @description An incoming crypto deposit was seen, confirmed, credited, or waits for travel rule data.
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/crypto-deposit/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `crypto_deposit.status_changed`.
+         */
+        post: operations["cryptoDepositStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "exchange.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * exchange.status: ExchangeWebhook
+         * @description An exchange was made (COMPLETED).
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/exchange/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `exchange.status_changed`.
+         */
+        post: operations["exchangeStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * order.status: OrderWebhook
+         * @description An order changed status (waiting for payment, confirming, completed, underpaid, expired).
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/order/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `order.status_changed`.
+         */
+        post: operations["orderStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
-    schemas: never;
+    schemas: {
+        /**
+         * AccessDenied
+         * @description Missing (xo1) or wrong (xo2) x-api-key
+         */
+        AccessDenied: {
+            /** @example Access Denied. xo2 */
+            message: string;
+            requestId?: string;
+        };
+        /**
+         * Balances
+         * @description The owner's balances: EUR and one per crypto currency
+         */
+        Balances: {
+            fiatBalances: components["schemas"]["FiatBalance"][];
+            cryptoBalances: components["schemas"]["CryptoBalance"][];
+        };
+        /**
+         * ClockAdvanced
+         * @description The new time and what ran
+         */
+        ClockAdvanced: {
+            /**
+             * Format: date-time
+             * @description The partner's clock after the move
+             */
+            now: string;
+            /** @description Jobs run because they fell due */
+            jobsRun: number;
+        };
+        /** ClockAdvanceRequest */
+        ClockAdvanceRequest: {
+            /** @example 3600 */
+            seconds: number;
+        };
+        /**
+         * CreateUserRequest
+         * @description A new user. A country is required too: country, citizenship or nationality
+         */
+        CreateUserRequest: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /** @example maria.wisniewska@example.com */
+            email: string;
+            /** @example Maria */
+            firstName: string;
+            /** @example Wiśniewska */
+            lastName: string;
+            /** @example 48501234567 */
+            phone?: string;
+            /**
+             * @description YYYY-MM-DD, a real date in the past
+             * @example 1988-11-03
+             */
+            birthDate?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            birthCountry?: string;
+            pesel?: string;
+            address?: string;
+            /** @example Marszałkowska */
+            street?: string;
+            /** @example 12/4 */
+            number?: string;
+            /** @example Warszawa */
+            city?: string;
+            /** @example 00-001 */
+            postCode?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 (country of residence)
+             * @example PL
+             */
+            country?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            citizenship?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            nationality?: string;
+            userIdentificationNumber?: string;
+            /**
+             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE (any case)
+             * @example ID_CARD
+             */
+            documentType?: string;
+            documentNumber?: string;
+            /** @description Must not be false (latest docs: true for every new user) */
+            hasAcceptedP100Tc?: boolean;
+        };
+        /**
+         * CryptoBalance
+         * @description A crypto balance with its deposit address
+         */
+        CryptoBalance: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @example 0.00450304 */
+            amount: string;
+            /**
+             * @description Currency slug
+             * @example btc
+             * @enum {string}
+             */
+            name: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            wallet: string | null;
+            /**
+             * @description EUR value of one unit
+             * @example 61250.5
+             */
+            rate: number;
+            /**
+             * @description ACTIVE moves money; a KYC user's EUR waits for the KYC decision
+             * @enum {string}
+             */
+            status: "ACTIVE" | "WAITING_TO_BE_ACTIVATED" | "CLOSED";
+            /** @description By network code (ethereum, polygon, btc, ...) */
+            networkConfig: {
+                [key: string]: components["schemas"]["NetworkConfig"];
+            };
+        };
+        /**
+         * CryptoDepositWebhook
+         * @description An incoming crypto deposit was seen, confirmed, credited, or waits for travel rule data.
+         */
+        CryptoDepositWebhook: {
+            externalUserId: string | null;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cryptoDepositId: string;
+            /** @example 0.5 */
+            amount: number;
+            /**
+             * @example btc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example btc
+             * @enum {string}
+             */
+            network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            /** @enum {string} */
+            status: "WAITING_FOR_VERIFICATION" | "WAITING_FOR_TR_DATA" | "SUCCESSFUL" | "UNSUCCESSFUL";
+            transactionHash: string;
+            confirmations: number;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            orderId?: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * CryptoWithdrawal
+         * @description A crypto withdrawal
+         */
+        CryptoWithdrawal: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * @description What the recipient gets
+             * @example 25
+             */
+            amount: number;
+            /**
+             * @description serviceFee + networkFee, charged on top of amount
+             * @example 0.51
+             */
+            fee: number;
+            /** @example 0.5 */
+            serviceFee: number;
+            /** @example 0.01 */
+            networkFee: number;
+            /** @description The recipient address */
+            destination: string;
+            memo: string | null;
+            /**
+             * @description PROCESSING (amount + fees held) until it confirms or fails
+             * @enum {string}
+             */
+            status: "PROCESSING" | "SUCCESSFUL" | "FAILED";
+            transactionHash: string;
+            currency: {
+                /** @enum {string} */
+                name: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /** @enum {string} */
+                network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            };
+            confirmations: number;
+            requiredConfirmations: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            error?: components["schemas"]["FailureReason"];
+            user?: components["schemas"]["UserSummary"];
+        };
+        /**
+         * CryptoWithdrawalCreated
+         * @description The id of the new (PROCESSING) withdrawal
+         */
+        CryptoWithdrawalCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            withdrawalId: string;
+        };
+        /** CryptoWithdrawalRequest */
+        CryptoWithdrawalRequest: {
+            /** @example user-42 */
+            sourceExternalUserId: string;
+            /**
+             * @description A crypto currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description What the recipient gets (fees are charged on top)
+             * @example 25
+             */
+            amount: string | number;
+            /** @example 0x52908400098527886E0F7030069857D2E4169EE7 */
+            walletAddress: string;
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            memo?: string;
+            /**
+             * @description Recipient name (travel rule)
+             * @example Maria Wiśniewska
+             */
+            name: string;
+            /** @enum {string} */
+            walletType: "CUSTODIAL" | "NON_CUSTODIAL" | "OTHER";
+            /** @enum {string} */
+            receiverType: "NATURAL" | "LEGAL";
+        };
+        /**
+         * CryptoWithdrawalWebhook
+         * @description A crypto withdrawal confirmed on its chain (SUCCESSFUL) or failed.
+         */
+        CryptoWithdrawalWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * @description What the recipient gets
+             * @example 25
+             */
+            amount: number;
+            /**
+             * @description serviceFee + networkFee, charged on top of amount
+             * @example 0.51
+             */
+            fee: number;
+            /** @example 0.5 */
+            serviceFee: number;
+            /** @example 0.01 */
+            networkFee: number;
+            /** @description The recipient address */
+            destination: string;
+            memo: string | null;
+            /**
+             * @description PROCESSING (amount + fees held) until it confirms or fails
+             * @enum {string}
+             */
+            status: "PROCESSING" | "SUCCESSFUL" | "FAILED";
+            transactionHash: string;
+            currency: {
+                /** @enum {string} */
+                name: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /** @enum {string} */
+                network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            };
+            confirmations: number;
+            requiredConfirmations: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            error?: components["schemas"]["FailureReason"];
+            user?: components["schemas"]["UserSummary"];
+        };
+        /**
+         * DatabasePool
+         * @description The request pool's connections
+         */
+        DatabasePool: {
+            total: number;
+            idle: number;
+            /** @description Requests waiting for a database connection */
+            waiting: number;
+        };
+        /**
+         * Error
+         * @description P100 error body (plus requestId, which P100 clients ignore). Validation errors (P403) carry no errorName.
+         */
+        Error: {
+            /**
+             * @description The P-code (docs/errors.md lists them all)
+             * @example P412
+             */
+            errorCode: string;
+            /**
+             * @description A stable name for the code; absent on validation errors (P403)
+             * @example invalid-user
+             */
+            errorName?: string;
+            /** @example User not exist */
+            errorMessage: string;
+            /**
+             * @description The request's id, also in the Request-Id response header: quote it when asking about a failure
+             * @example 4f1c2a9e-8d3b-4c55-9a0e-2b7f6d1e3c44
+             */
+            requestId?: string;
+        };
+        /**
+         * Exchange
+         * @description An exchange and the quote it was made at
+         */
+        Exchange: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            exchangeId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /**
+             * @description COMPLETED (FAILED is never stored: a failing exchange is refused and moves nothing)
+             * @enum {string}
+             */
+            status: "COMPLETED" | "FAILED";
+            /**
+             * @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down)
+             * @example 0.000016327
+             */
+            rate: number;
+            /**
+             * @description Decimal string at the scale of currencyFrom
+             * @example 100.00
+             */
+            amountFrom: string;
+            /**
+             * @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down
+             * @example 0.00160837
+             */
+            amountTo: string;
+            /**
+             * @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up
+             * @example 1.49
+             */
+            fee: string;
+            /** @enum {string} */
+            feeCurrency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example 1.49 */
+            feePercentage: number;
+            /** @enum {string} */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            externalUserId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            completedAt: string | null;
+        };
+        /**
+         * ExchangeCreated
+         * @description The id of the completed exchange
+         */
+        ExchangeCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            exchangeId: string;
+        };
+        /**
+         * ExchangeLock
+         * @description A quote held for 40 seconds for one exchange of exactly this amount and pair
+         */
+        ExchangeLock: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /**
+             * @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down)
+             * @example 0.000016327
+             */
+            rate: number;
+            /**
+             * @description Decimal string at the scale of currencyFrom
+             * @example 100.00
+             */
+            amountFrom: string;
+            /**
+             * @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down
+             * @example 0.00160837
+             */
+            amountTo: string;
+            /**
+             * @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up
+             * @example 1.49
+             */
+            fee: string;
+            /** @enum {string} */
+            feeCurrency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example 1.49 */
+            feePercentage: number;
+            /** @enum {string} */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+        };
+        /**
+         * ExchangeRate
+         * @description An indicative quote (nothing is reserved)
+         */
+        ExchangeRate: {
+            /**
+             * @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down)
+             * @example 0.000016327
+             */
+            rate: number;
+            /**
+             * @description Decimal string at the scale of currencyFrom
+             * @example 100.00
+             */
+            amountFrom: string;
+            /**
+             * @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down
+             * @example 0.00160837
+             */
+            amountTo: string;
+            /**
+             * @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up
+             * @example 1.49
+             */
+            fee: string;
+            /** @enum {string} */
+            feeCurrency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example 1.49 */
+            feePercentage: number;
+            /** @enum {string} */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+        };
+        /** ExchangeRequest */
+        ExchangeRequest: {
+            /** @description The user (or sourceExternalUserId) */
+            externalUserId?: string;
+            /** @description Same as externalUserId (older P100 name) */
+            sourceExternalUserId?: string;
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * Format: uuid
+             * @description From a lock of the same owner, pair and amount (get-lock)
+             */
+            lockId: string;
+        };
+        /**
+         * ExchangeWebhook
+         * @description An exchange was made (COMPLETED).
+         */
+        ExchangeWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            exchangeId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /**
+             * @description COMPLETED (FAILED is never stored: a failing exchange is refused and moves nothing)
+             * @enum {string}
+             */
+            status: "COMPLETED" | "FAILED";
+            /**
+             * @description Units of currencyTo per unit of currencyFrom (mid rate, 12 significant digits, rounded down)
+             * @example 0.000016327
+             */
+            rate: number;
+            /**
+             * @description Decimal string at the scale of currencyFrom
+             * @example 100.00
+             */
+            amountFrom: string;
+            /**
+             * @description Decimal string at the scale of currencyTo: (amountFrom - fee) * rate, rounded down
+             * @example 0.00160837
+             */
+            amountTo: string;
+            /**
+             * @description Fee in currencyFrom: amountFrom * feePercentage / 100, rounded up
+             * @example 1.49
+             */
+            fee: string;
+            /** @enum {string} */
+            feeCurrency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example 1.49 */
+            feePercentage: number;
+            /** @enum {string} */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            externalUserId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            completedAt: string | null;
+            /** @example 100 */
+            amount: number;
+        };
+        /**
+         * FailureReason
+         * @description Why it failed
+         */
+        FailureReason: {
+            /** @example Beneficiary account closed (simulated rejection) */
+            description: string;
+            /**
+             * @description The rail's reason code: SEPA's ISO 20022 code (AC04, ...), or REJECTED for a crypto network
+             * @example AC04
+             */
+            status: string;
+        };
+        /**
+         * FiatBalance
+         * @description A EUR balance; its IBAN receives SEPA payments
+         */
+        FiatBalance: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * @description Available funds, decimal string at the currency scale
+             * @example 97.96
+             */
+            amount: string;
+            /**
+             * @description Currency slug
+             * @example eur
+             * @enum {string}
+             */
+            name: "eur";
+            /**
+             * @description EUR value of one unit
+             * @example 1
+             */
+            rate: number;
+            iban: string | null;
+            /**
+             * @description ACTIVE moves money; a KYC user's EUR waits for the KYC decision
+             * @enum {string}
+             */
+            status: "ACTIVE" | "WAITING_TO_BE_ACTIVATED" | "CLOSED";
+        };
+        /**
+         * FlatBalance
+         * @description A balance in the non-KYC answer (EUR has no wallet and no networkConfig)
+         */
+        FlatBalance: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @example 0.00 */
+            amount: string;
+            name: "eur" | ("btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt");
+            wallet: string | null;
+            rate: number;
+            /** @description By network code (ethereum, polygon, btc, ...) */
+            networkConfig?: {
+                [key: string]: components["schemas"]["NetworkConfig"];
+            };
+        };
+        /**
+         * Health
+         * @description The server and its database answer
+         */
+        Health: {
+            /**
+             * @description degraded: the ledger check found a problem
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
+            /** @enum {string} */
+            database: "ok";
+            pool: components["schemas"]["DatabasePool"];
+            ledger?: {
+                balanced: boolean;
+                unbalancedCurrencies: {
+                    /** @enum {string} */
+                    currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                    sum: string;
+                }[];
+                driftedAccounts: string[];
+                pendingMismatches: string[];
+            };
+        };
+        /**
+         * HealthFailure
+         * @description The database does not answer (`Retry-After: 1`)
+         */
+        HealthFailure: {
+            /** @enum {string} */
+            status: "error";
+            /** @enum {string} */
+            database: "unreachable";
+            pool: components["schemas"]["DatabasePool"];
+            /** @example connection failed */
+            error: string;
+        };
+        /**
+         * KycDecision
+         * @description The user after the decision
+         */
+        KycDecision: {
+            externalUserId: string;
+            /**
+             * @example ACTIVE
+             * @example REJECTED
+             * @enum {string}
+             */
+            status: "WAITING_FOR_VERIFICATION" | "ACTIVE" | "REJECTED" | "SUSPENDED" | "DELETED";
+            iban: string | null;
+        };
+        /** KycDecisionRequest */
+        KycDecisionRequest: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /** @enum {string} */
+            decision: "APPROVED" | "REJECTED";
+        };
+        /**
+         * KycUserCreated
+         * @description The new user (waiting for its KYC decision) and its balances
+         */
+        KycUserCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            userId: string;
+            poaRequiredForExtended: boolean;
+            /** @description Legacy (v1) name of the same flag */
+            poaRequired: boolean;
+            fiatBalances: components["schemas"]["FiatBalance"][];
+            cryptoBalances: components["schemas"]["CryptoBalance"][];
+        };
+        /**
+         * NetworkConfig
+         * @description Fees and minimums of one network of a crypto currency
+         */
+        NetworkConfig: {
+            /** @description false: a testnet */
+            mainnet: boolean;
+            /**
+             * @description The chain's name
+             * @example sepolia
+             */
+            name: string;
+            withdrawal: {
+                /**
+                 * @description Service fee per withdrawal, in the currency
+                 * @example 0.003
+                 */
+                feeWithdrawal: number;
+                /** @example 0.0006 */
+                minWithdrawal: number;
+            };
+            deposit: {
+                /** @example 0 */
+                minDeposit: number;
+            };
+        };
+        /**
+         * NetworkFee
+         * @description The network fee, in the currency
+         */
+        NetworkFee: {
+            /** @example 0.000469 */
+            networkFee: number;
+        };
+        /**
+         * NonKycUserCreated
+         * @description The new, active user and its balances in one list
+         */
+        NonKycUserCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            userId: string;
+            balances: components["schemas"]["FlatBalance"][];
+        };
+        /**
+         * Order
+         * @description A crypto payment order and its progress
+         */
+        Order: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            orderId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /** @enum {string} */
+            status: "WAITING_FOR_WALLET_ADDRESS" | "WAITING_FOR_PAYMENT" | "WAITING_FOR_CONFIRMATION" | "COMPLETED" | "UNDERPAID" | "EXPIRED";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /** @example 0 */
+            confirmations: number;
+            /** @example 32 */
+            requiredConfirmations: number;
+            /**
+             * @description Crypto received so far
+             * @example 0
+             */
+            receivedAmount: number;
+            /**
+             * @description Crypto the payer must send
+             * @example 10.3
+             */
+            totalAmountRequired: number;
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            cryptocurrency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            walletAddress: string | null;
+            transactionHash: string | null;
+            /**
+             * @description Network, upper case (as P100 answers it)
+             * @example POLYGON
+             * @enum {string}
+             */
+            network: "BTC" | "ETHEREUM" | "LTC" | "DOGE" | "POLYGON";
+            expiresAt: string | null;
+            /**
+             * @description EUR per unit of the crypto, fee included
+             * @example 0.9708737864
+             */
+            rate: string;
+            /**
+             * @description Orders settle in EUR
+             * @enum {string}
+             */
+            destinationCurrency: "eur";
+            /**
+             * @description EUR the order settles when paid in full
+             * @example 10
+             */
+            destinationAmount: number;
+            settledAmount: number | null;
+            fee: number | null;
+        };
+        /**
+         * OrderCreated
+         * @description The id of the new order
+         */
+        OrderCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            orderId: string;
+        };
+        /**
+         * OrderLock
+         * @description An order quote held for 40 seconds
+         */
+        OrderLock: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /**
+             * @description Crypto the payer must send
+             * @example 10.3
+             */
+            amount: number;
+            /**
+             * @description EUR per unit of the crypto, fee included
+             * @example 0.9708737864
+             */
+            rate: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Orders settle in EUR
+             * @enum {string}
+             */
+            destinationCurrency: "eur";
+            /**
+             * @description EUR the partner receives
+             * @example 10
+             */
+            destinationAmount: number;
+            /**
+             * @example polygon
+             * @enum {string}
+             */
+            network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+        };
+        /** OrderLockRequest */
+        OrderLockRequest: {
+            /**
+             * @description The crypto the payer sends. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description EUR to receive (at least 1.00)
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+        };
+        /**
+         * OrderRates
+         * @description Indicative EUR per unit of each payment currency and network
+         */
+        OrderRates: {
+            /**
+             * @description Orders settle in EUR
+             * @enum {string}
+             */
+            destinationCurrency: "eur";
+            /** @example 1.49 */
+            feePercentage: number;
+            rates: {
+                /**
+                 * @example usdc
+                 * @enum {string}
+                 */
+                currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /** @enum {string} */
+                network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+                /**
+                 * @description EUR per unit, fee included
+                 * @example 0.9708737864
+                 */
+                rate: string;
+            }[];
+        };
+        /** OrderRequest */
+        OrderRequest: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+        };
+        /**
+         * OrderWebhook
+         * @description An order changed status (waiting for payment, confirming, completed, underpaid, expired).
+         */
+        OrderWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            orderId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            lockId: string;
+            /** @enum {string} */
+            status: "WAITING_FOR_WALLET_ADDRESS" | "WAITING_FOR_PAYMENT" | "WAITING_FOR_CONFIRMATION" | "COMPLETED" | "UNDERPAID" | "EXPIRED";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /** @example 0 */
+            confirmations: number;
+            /** @example 32 */
+            requiredConfirmations: number;
+            /**
+             * @description Crypto received so far
+             * @example 0
+             */
+            receivedAmount: number;
+            /**
+             * @description Crypto the payer must send
+             * @example 10.3
+             */
+            totalAmountRequired: number;
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            cryptocurrency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            walletAddress: string | null;
+            transactionHash: string | null;
+            /**
+             * @description Network, upper case (as P100 answers it)
+             * @example POLYGON
+             * @enum {string}
+             */
+            network: "BTC" | "ETHEREUM" | "LTC" | "DOGE" | "POLYGON";
+            expiresAt: string | null;
+            /**
+             * @description EUR per unit of the crypto, fee included
+             * @example 0.9708737864
+             */
+            rate: string;
+            /**
+             * @description Orders settle in EUR
+             * @enum {string}
+             */
+            destinationCurrency: "eur";
+            /**
+             * @description EUR the order settles when paid in full
+             * @example 10
+             */
+            destinationAmount: number;
+            settledAmount: number | null;
+            fee: number | null;
+        };
+        /**
+         * Partner
+         * @description A partner of this install
+         */
+        Partner: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @example Acme Pay */
+            name: string;
+            /**
+             * @description The first characters of its API key
+             * @example ck_3kV9
+             */
+            apiKeyPrefix: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /**
+         * PartnerCreated
+         * @description The new partner and its secrets (shown once)
+         */
+        PartnerCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            name: string;
+            /** @example ck_3kV9… */
+            apiKey: string;
+            /** @example wh_8Qd… */
+            webhookToken: string;
+        };
+        /** PartnerCryptoWithdrawalRequest */
+        PartnerCryptoWithdrawalRequest: {
+            /**
+             * @description A crypto currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description What the recipient gets (fees are charged on top)
+             * @example 25
+             */
+            amount: string | number;
+            /** @example 0x52908400098527886E0F7030069857D2E4169EE7 */
+            walletAddress: string;
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            memo?: string;
+            /**
+             * @description Recipient name (travel rule)
+             * @example Maria Wiśniewska
+             */
+            name: string;
+            /** @enum {string} */
+            walletType: "CUSTODIAL" | "NON_CUSTODIAL" | "OTHER";
+            /** @enum {string} */
+            receiverType: "NATURAL" | "LEGAL";
+        };
+        /** PartnerExchangeRequest */
+        PartnerExchangeRequest: {
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * Format: uuid
+             * @description From a lock of the same owner, pair and amount (get-lock)
+             */
+            lockId: string;
+        };
+        /**
+         * PartnerIdentity
+         * @description The partner an API key belongs to
+         */
+        PartnerIdentity: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @example Acme Pay */
+            name: string;
+            /**
+             * Format: date-time
+             * @description The partner's clock (the sandbox may have moved it)
+             */
+            now: string;
+        };
+        /**
+         * PartnerList
+         * @description The partners
+         */
+        PartnerList: {
+            partners: components["schemas"]["Partner"][];
+        };
+        /** PartnerRequest */
+        PartnerRequest: {
+            /** @example Acme Pay */
+            name: string;
+        };
+        /** PartnerSepaTransferRequest */
+        PartnerSepaTransferRequest: {
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description eur (the only SEPA currency). Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example DE89370400440532013000 */
+            destinationIban: string;
+            /** @example Invoice 2026/11/42 */
+            transferTitle: string;
+            /**
+             * @description Open loop (level 2): NATURAL with receiver names, LEGAL with companyName
+             * @enum {string}
+             */
+            receiverType?: "NATURAL" | "LEGAL";
+            receiverFirstName?: string;
+            receiverLastName?: string;
+            companyName?: string;
+        };
+        /**
+         * PartnerSepaTransferWebhook
+         * @description A SEPA transfer from the partner's balance settled (SUCCESSFUL) or failed.
+         */
+        PartnerSepaTransferWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @enum {string} */
+            type: "external";
+            /** @example 250.00 */
+            amount: string;
+            /** @example Invoice 2026/11/42 */
+            transferTitle: string;
+            /** @example DE89370400440532013000 */
+            destinationIban: string;
+            receiverType: ("NATURAL" | "LEGAL") | null;
+            receiverFirstName: string | null;
+            receiverLastName: string | null;
+            companyName: string | null;
+            /**
+             * @description PENDING (amount + fee held) until it settles or fails
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCESSFUL" | "FAILED";
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description EUR: 0.1 %, at least 1.00
+             * @example 1
+             */
+            fee: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            error?: components["schemas"]["FailureReason"];
+            user?: components["schemas"]["UserSummary"];
+        };
+        /**
+         * RotatedApiKey
+         * @description The new API key (shown once)
+         */
+        RotatedApiKey: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            apiKey: string;
+        };
+        /**
+         * RotatedWebhookToken
+         * @description The new webhook token (shown once)
+         */
+        RotatedWebhookToken: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            webhookToken: string;
+        };
+        /** SepaContact */
+        SepaContact: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            iban: string;
+            name: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * SepaContactList
+         * @description Sender IBANs approved by the name check, oldest first
+         */
+        SepaContactList: {
+            contacts: components["schemas"]["SepaContact"][];
+            nextCursor: string | null;
+        };
+        /**
+         * SepaDepositInfo
+         * @description What a payer needs to send EUR to this balance by SEPA
+         */
+        SepaDepositInfo: {
+            /** @description Reference to type exactly in the transfer title (the EUR balance id) */
+            title: string;
+            /** @example PL61109010140000071219812874 */
+            iban: string;
+            swift: string;
+            bankName: string;
+            /** @example Maria Wiśniewska */
+            accountHolder: string;
+            /** @description The bank's address */
+            address: string;
+        };
+        /**
+         * SepaDepositWebhook
+         * @description An incoming SEPA payment was credited, held for review or returned.
+         */
+        SepaDepositWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            externalUserId: string | null;
+            /** @example 500.00 */
+            amount: string;
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description APPROVED (credited), PENDING (name-check review) or REJECTED (returned)
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "REJECTED";
+            reason: string | null;
+            /** @description The IBAN paid */
+            iban: string;
+            senderName: string | null;
+            senderIban: string | null;
+            reference: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * SepaTransfer
+         * @description An outgoing SEPA transfer
+         */
+        SepaTransfer: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @enum {string} */
+            type: "external";
+            /** @example 250.00 */
+            amount: string;
+            /** @example Invoice 2026/11/42 */
+            transferTitle: string;
+            /** @example DE89370400440532013000 */
+            destinationIban: string;
+            receiverType: ("NATURAL" | "LEGAL") | null;
+            receiverFirstName: string | null;
+            receiverLastName: string | null;
+            companyName: string | null;
+            /**
+             * @description PENDING (amount + fee held) until it settles or fails
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCESSFUL" | "FAILED";
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description EUR: 0.1 %, at least 1.00
+             * @example 1
+             */
+            fee: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            error?: components["schemas"]["FailureReason"];
+            user?: components["schemas"]["UserSummary"];
+        };
+        /**
+         * SepaTransferCreated
+         * @description The id of the new (PENDING) transfer
+         */
+        SepaTransferCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            transferId: string;
+        };
+        /** SepaTransferRequest */
+        SepaTransferRequest: {
+            /** @example user-42 */
+            sourceExternalUserId: string;
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description eur (the only SEPA currency). Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @example DE89370400440532013000 */
+            destinationIban: string;
+            /** @example Invoice 2026/11/42 */
+            transferTitle: string;
+            /**
+             * @description Open loop (level 2): NATURAL with receiver names, LEGAL with companyName
+             * @enum {string}
+             */
+            receiverType?: "NATURAL" | "LEGAL";
+            receiverFirstName?: string;
+            receiverLastName?: string;
+            companyName?: string;
+        };
+        /**
+         * SepaTransferWebhook
+         * @description A SEPA transfer from a user's balance settled (SUCCESSFUL) or failed.
+         */
+        SepaTransferWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /** @enum {string} */
+            type: "external";
+            /** @example 250.00 */
+            amount: string;
+            /** @example Invoice 2026/11/42 */
+            transferTitle: string;
+            /** @example DE89370400440532013000 */
+            destinationIban: string;
+            receiverType: ("NATURAL" | "LEGAL") | null;
+            receiverFirstName: string | null;
+            receiverLastName: string | null;
+            companyName: string | null;
+            /**
+             * @description PENDING (amount + fee held) until it settles or fails
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCESSFUL" | "FAILED";
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description EUR: 0.1 %, at least 1.00
+             * @example 1
+             */
+            fee: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            error?: components["schemas"]["FailureReason"];
+            user?: components["schemas"]["UserSummary"];
+            externalUserId: string;
+        };
+        /**
+         * SimulatedCryptoDeposit
+         * @description The deposit seen on the simulated chain
+         */
+        SimulatedCryptoDeposit: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cryptoDepositId: string;
+            /**
+             * @example WAITING_FOR_VERIFICATION
+             * @enum {string}
+             */
+            status: "WAITING_FOR_VERIFICATION" | "WAITING_FOR_TR_DATA" | "SUCCESSFUL" | "UNSUCCESSFUL";
+            transactionHash: string;
+            /** @example 2 */
+            requiredConfirmations: number;
+        };
+        /** SimulatedCryptoDepositRequest */
+        SimulatedCryptoDepositRequest: {
+            /** @description A deposit address of this partner, one of its users or one of its orders */
+            address: string;
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example btc
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 0.5
+             */
+            amount: string | number;
+            senderAddress?: string;
+        };
+        /**
+         * SimulatedSepaDeposit
+         * @description The incoming payment and whether it was credited
+         */
+        SimulatedSepaDeposit: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            depositId: string;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED" | "REJECTED";
+            /** @example 500.00 */
+            amount: string;
+            iban: string;
+        };
+        /** SimulatedSepaDepositRequest */
+        SimulatedSepaDepositRequest: {
+            /**
+             * @description An IBAN of this partner or of one of its users
+             * @example PL61109010140000071219812874
+             */
+            iban: string;
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 500.00
+             */
+            amount: string | number;
+            /**
+             * @description Omitted: the account holder
+             * @example Maria Wiśniewska
+             */
+            senderName?: string;
+            /** @example DE89370400440532013000 */
+            senderIban?: string;
+            reference?: string;
+        };
+        /**
+         * Transaction
+         * @description One balance movement (a posting line of the ledger)
+         */
+        Transaction: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            postingId: string;
+            /** @description What moved the money: sepa_deposit, sepa_transfer, crypto_deposit, crypto_withdrawal, exchange, transfer, order, fee, user_deletion, ... */
+            type: string;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Signed decimal string at the currency scale (negative for a debit)
+             * @example -12.50
+             */
+            amount: string;
+            /** @enum {string} */
+            direction: "CREDIT" | "DEBIT";
+            referenceId: string | null;
+            description: string | null;
+            /**
+             * @description Always COMPLETED: funds held by operations in progress are not listed
+             * @enum {string}
+             */
+            status: "COMPLETED";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            balanceId: string;
+        };
+        /**
+         * TransactionHistory
+         * @description A page of transactions, newest first
+         */
+        TransactionHistory: {
+            transactions: components["schemas"]["Transaction"][];
+            nextCursor: string | null;
+        };
+        /**
+         * Transfer
+         * @description An internal transfer
+         */
+        Transfer: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            transferId: string;
+            /**
+             * @description SUCCESSFUL (a transfer that cannot be made is refused and not stored)
+             * @enum {string}
+             */
+            status: "SUCCESSFUL";
+            /**
+             * @description Decimal string at the currency's scale
+             * @example 25.00
+             */
+            amount: string;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            sourceExternalUserId: string | null;
+            destinationExternalUserId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * TransferCreated
+         * @description The id of the transfer (made)
+         */
+        TransferCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            transferId: string;
+        };
+        /**
+         * TransferRequest
+         * @description At least one side is a user; the two sides differ
+         */
+        TransferRequest: {
+            /**
+             * @description The user paying; omitted: the partner
+             * @example user-42
+             */
+            sourceExternalUserId?: string;
+            /**
+             * @description The user paid; omitted: the partner
+             * @example user-43
+             */
+            destinationExternalUserId?: string;
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+        };
+        /**
+         * TransferWebhook
+         * @description An internal transfer was made.
+         */
+        TransferWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            sourceExternalUserId: string | null;
+            destinationExternalUserId: string | null;
+            /**
+             * @description The amount (a JSON number, as P100 sends it)
+             * @example 25
+             */
+            amount: number;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            status: "SUCCESSFUL";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /** TravelRuleRequest */
+        TravelRuleRequest: {
+            /** @enum {string} */
+            walletType: "CUSTODIAL" | "SELF_CUSTODY";
+            /** @description User level: the user the deposit belongs to */
+            externalUserId?: string;
+            /** @description The sender: iAmOwnerOfWallet, or firstName and lastName, or companyName */
+            details: {
+                iAmOwnerOfWallet?: boolean;
+                firstName?: string;
+                lastName?: string;
+                companyName?: string;
+                vatId?: string;
+                street?: string;
+                city?: string;
+                postCode?: string;
+                country?: string;
+            };
+        };
+        /**
+         * TravelRuleResult
+         * @description The deposit after its travel rule data was given
+         */
+        TravelRuleResult: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cryptoDepositId: string;
+            /**
+             * @example SUCCESSFUL
+             * @enum {string}
+             */
+            status: "WAITING_FOR_VERIFICATION" | "WAITING_FOR_TR_DATA" | "SUCCESSFUL" | "UNSUCCESSFUL";
+        };
+        /**
+         * UpdateUserRequest
+         * @description The profile fields to change (at least one)
+         */
+        UpdateUserRequest: {
+            /** @example maria.wisniewska@example.com */
+            email?: string;
+            /** @example 48501234567 */
+            phone?: string;
+            /** @example Maria */
+            firstName?: string;
+            /** @example Wiśniewska */
+            lastName?: string;
+            /**
+             * @description YYYY-MM-DD, a real date in the past
+             * @example 1988-11-03
+             */
+            birthDate?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            birthCountry?: string;
+            pesel?: string;
+            address?: string;
+            /** @example Marszałkowska */
+            street?: string;
+            /** @example 12/4 */
+            number?: string;
+            /** @example Warszawa */
+            city?: string;
+            /** @example 00-001 */
+            postCode?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 (country of residence)
+             * @example PL
+             */
+            country?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            citizenship?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            nationality?: string;
+            userIdentificationNumber?: string;
+            /**
+             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE (any case)
+             * @example ID_CARD
+             */
+            documentType?: string;
+            documentNumber?: string;
+            /** @description Must not be false (latest docs: true for every new user) */
+            hasAcceptedP100Tc?: boolean;
+        };
+        /**
+         * User
+         * @description A user: its ids, model, status and profile
+         */
+        User: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            userId: string;
+            /** @example user-42 */
+            externalUserId: string;
+            /**
+             * @description KYC: EUR with an IBAN after the KYC decision; NON_KYC: no SEPA
+             * @enum {string}
+             */
+            model: "KYC" | "NON_KYC";
+            /** @enum {string} */
+            status: "WAITING_FOR_VERIFICATION" | "ACTIVE" | "REJECTED" | "SUSPENDED" | "DELETED";
+            /** @example maria.wisniewska@example.com */
+            email?: string;
+            /** @example 48501234567 */
+            phone?: string;
+            /** @example Maria */
+            firstName?: string;
+            /** @example Wiśniewska */
+            lastName?: string;
+            /**
+             * @description YYYY-MM-DD, a real date in the past
+             * @example 1988-11-03
+             */
+            birthDate?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            birthCountry?: string;
+            pesel?: string;
+            address?: string;
+            /** @example Marszałkowska */
+            street?: string;
+            /** @example 12/4 */
+            number?: string;
+            /** @example Warszawa */
+            city?: string;
+            /** @example 00-001 */
+            postCode?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 (country of residence)
+             * @example PL
+             */
+            country?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            citizenship?: string;
+            /**
+             * @description ISO 3166-1 alpha-2
+             * @example PL
+             */
+            nationality?: string;
+            userIdentificationNumber?: string;
+            /**
+             * @description One of PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE (any case)
+             * @example ID_CARD
+             */
+            documentType?: string;
+            documentNumber?: string;
+            /** @description Must not be false (latest docs: true for every new user) */
+            hasAcceptedP100Tc?: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            updatedAt: string;
+            deletedAt: string | null;
+        };
+        /**
+         * UserStatusWebhook
+         * @description A user was created, or its status changed (KYC decision, suspension, deletion).
+         */
+        UserStatusWebhook: {
+            /** @example user-42 */
+            externalUserId: string;
+            /** @enum {string} */
+            status: "WAITING_FOR_VERIFICATION" | "ACTIVE" | "REJECTED" | "SUSPENDED" | "DELETED";
+        };
+        /**
+         * UserSummary
+         * @description The user an operation belongs to, as SEPA and crypto details and webhooks show it
+         */
+        UserSummary: {
+            externalUserId: string;
+            email: string | null;
+            firstName: string | null;
+            lastName: string | null;
+            address: string | null;
+            city: string | null;
+            country: string | null;
+            documentType: string | null;
+            documentNumber: string | null;
+            pesel: string | null;
+            birthCountry: string | null;
+            birthDate: string | null;
+        };
+        /**
+         * Wallet
+         * @description The wallet asked for (PENDING until the `wallet.status` webhook gives its address)
+         */
+        Wallet: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            walletId: string;
+            /**
+             * @example ltc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example ltc
+             * @enum {string}
+             */
+            network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            /**
+             * @example PENDING
+             * @enum {string}
+             */
+            status: "PENDING" | "ACTIVE" | "FAILED";
+        };
+        /** WalletRequest */
+        WalletRequest: {
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example ltc
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+        };
+        /**
+         * WalletWebhook
+         * @description A wallet the partner asked for is ready (ACTIVE) or failed.
+         */
+        WalletWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            walletId: string;
+            /**
+             * @example ltc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example ltc
+             * @enum {string}
+             */
+            network: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            /** @description The deposit address */
+            wallet: string;
+            /**
+             * @description ACTIVE: the address is ready; FAILED: the partner already had one
+             * @enum {string}
+             */
+            status: "PENDING" | "ACTIVE" | "FAILED";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * WebhookAttempt
+         * @description One attempt to deliver an event
+         */
+        WebhookAttempt: {
+            /** @description 1 = initial delivery, then the retries */
+            attempt: number;
+            /**
+             * @description INTERRUPTED: the server stopped during the call
+             * @enum {string}
+             */
+            status: "SENDING" | "SUCCEEDED" | "FAILED" | "INTERRUPTED";
+            url: string;
+            statusCode: number | null;
+            latencyMs: number | null;
+            error: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            startedAt: string;
+            finishedAt: string | null;
+        };
+        /**
+         * WebhookDelivery
+         * @description The delivery of one event: its attempts, and the next one if any
+         */
+        WebhookDelivery: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            eventId: string;
+            /**
+             * @example transfer.status
+             * @enum {string}
+             */
+            eventType: "user.status" | "kyc_file.status" | "poa_verification.status" | "kyc_verification.status" | "wallet.status" | "transfer.status" | "partner_sepa_transfer.status" | "sepa_transfer.status" | "sepa_deposit.status" | "crypto_withdrawal.status" | "crypto_deposit.status" | "exchange.status" | "card_transaction.status" | "order.status" | "payment_link.status" | "card.3ds_code" | "card.activation_code";
+            /** @example /transfer-webhook */
+            path: string;
+            url: string | null;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCEEDED" | "FAILED" | "SKIPPED";
+            skipReason: string | null;
+            attemptCount: number;
+            nextAttemptAt: string | null;
+            replayOf: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            updatedAt: string;
+            /** @description The event body (flat P100 format) */
+            payload: {
+                [key: string]: unknown;
+            };
+            attempts: components["schemas"]["WebhookAttempt"][];
+        };
+        /**
+         * WebhookDeliveryList
+         * @description A page of deliveries, newest first
+         */
+        WebhookDeliveryList: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        /**
+         * WebhookSettings
+         * @description Where and how events are sent
+         */
+        WebhookSettings: {
+            url: string | null;
+            enabled: boolean;
+            /**
+             * @description flat: the P100 body as is (default); envelope: {"event_type","event_id","created_at","data"}
+             * @enum {string}
+             */
+            payloadFormat: "flat" | "envelope";
+            updatedAt: string | null;
+        };
+        /** WebhookSettingsRequest */
+        WebhookSettingsRequest: {
+            url: string | null;
+            /** @default true */
+            enabled?: boolean;
+            /**
+             * @description flat: the P100 body as is (default); envelope: {"event_type","event_id","created_at","data"}
+             * @enum {string}
+             */
+            payloadFormat?: "flat" | "envelope";
+        };
+    };
     responses: never;
-    parameters: never;
+    parameters: {
+        /**
+         * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+         * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+         */
+        IdempotencyKey: string;
+        /**
+         * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+         * @example 9f2c4e…
+         */
+        XP100Signature: string;
+        /**
+         * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+         * @example t=1795000000,v1=51ab0c…
+         */
+        CentumSignature: string;
+        /**
+         * @description The event: the same on every attempt and replay (de-duplicate on it)
+         * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+         */
+        CentumEventId: string;
+        /**
+         * @description The event type, e.g. `transfer.status`
+         * @example transfer.status
+         */
+        CentumEventType: string;
+        /**
+         * @description The attempt chain; a replay has a new one
+         * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+         */
+        CentumDeliveryId: string;
+        /**
+         * @description The attempt, 1 to 5
+         * @example 1
+         */
+        CentumAttempt: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: {
+                ledger?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server and its database answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: `ledger` is not true or false
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database does not answer (`Retry-After: 1`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthFailure"];
+                };
+            };
+        };
+    };
+    listPartners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerList"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P607` admin-unauthorized: missing or wrong operator token
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerRequest"];
+            };
+        };
+        responses: {
+            /** @description The new partner and its secrets (shown once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P607` admin-unauthorized: missing or wrong operator token
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotatePartnerApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f */
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new API key (shown once) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedApiKey"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P418` partner-not-found
+             *     - `P403`: the request does not match the schema
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P607` admin-unauthorized: missing or wrong operator token
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotatePartnerWebhookToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f */
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new webhook token (shown once) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedWebhookToken"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P418` partner-not-found
+             *     - `P403`: the request does not match the schema
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P607` admin-unauthorized: missing or wrong operator token
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerBalances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner's balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Balances"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner and its clock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerIdentity"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKycUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A new user. A country is required too: country, citizenship or nationality */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The new user (waiting for its KYC decision) and its balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycUserCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P411` user-exists: User with this externalUserId already exists
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createNonKycUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A new user. A country is required too: country, citizenship or nationality */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The new, active user and its balances in one list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NonKycUserCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P411` user-exists: User with this externalUserId already exists
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted user (status DELETED) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P616` user-has-pending-operations: User has operations in progress holding funds; retry when they finish
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The profile fields to change (at least one) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suspendUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suspended user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P454` suspension-not-possible: Suspension is not possible due to active cards
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unsuspendUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The unsuspended user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUserBalances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Balances"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUserBalancesByUserPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Balances"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerTransactionHistory: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currency?: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /** @description Posting kind, e.g. exchange */
+                type?: string;
+                /** @description Inclusive */
+                from?: string;
+                /** @description Exclusive */
+                to?: string;
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transactions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionHistory"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUserTransactionHistory: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currency?: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /** @description Posting kind, e.g. exchange */
+                type?: string;
+                /** @description Inclusive */
+                from?: string;
+                /** @description Exclusive */
+                to?: string;
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the user's transactions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionHistory"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerExchangeRate: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Amount of currencyFrom
+                 * @example 100
+                 */
+                amount: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The indicative quote */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeRate"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExchangeRate: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Amount of currencyFrom
+                 * @example 100
+                 */
+                amount: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The indicative quote */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeRate"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartnerExchangeLock: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Amount of currencyFrom
+                 * @example 100
+                 */
+                amount: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock: its id, the quote and when it expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeLock"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExchangeLock: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Currency slug
+                 * @example eur
+                 */
+                currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Amount of currencyFrom
+                 * @example 100
+                 */
+                amount: string;
+            };
+            header?: never;
+            path: {
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lock: its id, the quote and when it expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeLock"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartnerExchange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the completed exchange */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P621` lock-expired: Rate lock has expired
+             *     - `P622` lock-already-used: Rate lock was already used
+             *     - `P627` lock-mismatch: Request does not match the rate lock
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P620` lock-not-found: Rate lock not found
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExchange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the completed exchange */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExchangeCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P623` invalid-currency-pair: Currency pair not supported
+             *     - `P621` lock-expired: Rate lock has expired
+             *     - `P622` lock-already-used: Rate lock was already used
+             *     - `P627` lock-mismatch: Request does not match the rate lock
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P412` invalid-user: User not exist
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P620` lock-not-found: Rate lock not found
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerExchange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exchangeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exchange */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exchange"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P624` exchange-not-found: Exchange not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExchange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exchangeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exchange */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Exchange"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P624` exchange-not-found: Exchange not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrderRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRates"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOrderLock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderLockRequest"];
+            };
+        };
+        responses: {
+            /** @description The lock: the crypto amount to pay and when the quote expires */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderLock"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P621` lock-expired: Rate lock has expired
+             *     - `P622` lock-already-used: Rate lock was already used
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P620` lock-not-found: Rate lock not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P626` order-not-found: Order not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTransfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description At least one side is a user; the two sides differ */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the transfer (made) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P424` source-or-destination-required: Source or destination must be provided.
+             *     - `P628` same-source-and-destination: Source and destination must differ
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P625` transfer-not-found: Transfer not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerSepaDepositInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deposit instructions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaDepositInfo"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSepaDepositInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deposit instructions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaDepositInfo"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPartnerSepaContacts: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaContactList"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSepaContacts: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor; omit for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the user's contacts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaContactList"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartnerSepaTransfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerSepaTransferRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the new (PENDING) transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaTransferCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P630` invalid-iban: IBAN is not valid
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSepaTransfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SepaTransferRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the new (PENDING) transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaTransferCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P630` invalid-iban: IBAN is not valid
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P412` invalid-user: User not exist
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerSepaTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SEPA transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaTransfer"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P428` sepa-transfer-not-found: SEPA transfer not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSepaTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SEPA transfer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaTransfer"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P428` sepa-transfer-not-found: SEPA transfer not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerNetworkFee: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eth
+                 */
+                currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Network; the currency's default network when omitted
+                 * @example polygon
+                 */
+                network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The network fee, in the currency */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkFee"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getNetworkFee: {
+        parameters: {
+            query: {
+                /**
+                 * @description Currency slug
+                 * @example eth
+                 */
+                currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+                /**
+                 * @description Network; the currency's default network when omitted
+                 * @example polygon
+                 */
+                network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The network fee, in the currency */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NetworkFee"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartnerCryptoWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerCryptoWithdrawalRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the new (PROCESSING) withdrawal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoWithdrawalCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P631` invalid-address: Address is not valid for this network
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCryptoWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CryptoWithdrawalRequest"];
+            };
+        };
+        responses: {
+            /** @description The id of the new (PROCESSING) withdrawal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoWithdrawalCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P631` invalid-address: Address is not valid for this network
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P433` insufficient-funds: Insufficient funds
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P610` user-deleted: User was deleted
+             *     - `P412` invalid-user: User not exist
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPartnerCryptoWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The withdrawal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoWithdrawal"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P633` crypto-withdrawal-not-found: Crypto withdrawal not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCryptoWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                withdrawalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The withdrawal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CryptoWithdrawal"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P633` crypto-withdrawal-not-found: Crypto withdrawal not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePartnerTravelRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cryptoDepositId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TravelRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description The deposit and its new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TravelRuleResult"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P635` travel-rule-not-required: Deposit is not waiting for travel rule data
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P634` crypto-deposit-not-found: Crypto deposit not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateTravelRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cryptoDepositId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TravelRuleRequest"];
+            };
+        };
+        responses: {
+            /** @description The deposit and its new status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TravelRuleResult"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P635` travel-rule-not-required: Deposit is not waiting for travel rule data
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P634` crypto-deposit-not-found: Crypto deposit not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPartnerWallet: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalletRequest"];
+            };
+        };
+        responses: {
+            /** @description The wallet asked for (PENDING until the `wallet.status` webhook gives its address) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P636` wallet-exists: Wallet already exists
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setWebhookSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSettingsRequest"];
+            };
+        };
+        responses: {
+            /** @description The saved settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P650` webhook-url-not-allowed: Webhook URL points at a private network
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description The previous page's nextCursor; omit for the first page */
+                cursor?: string;
+                status?: "PENDING" | "SUCCEEDED" | "FAILED" | "SKIPPED";
+                /** @example transfer.status */
+                eventType?: "user.status" | "kyc_file.status" | "poa_verification.status" | "kyc_verification.status" | "wallet.status" | "transfer.status" | "partner_sepa_transfer.status" | "sepa_transfer.status" | "sepa_deposit.status" | "crypto_withdrawal.status" | "crypto_deposit.status" | "exchange.status" | "card_transaction.status" | "order.status" | "payment_link.status" | "card.3ds_code" | "card.activation_code";
+                /** @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f */
+                eventId?: string;
+                /** @description createdAt from (inclusive) */
+                from?: string;
+                /** @description createdAt to (exclusive) */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new delivery */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P652` webhook-not-configured: Set a webhook URL and enable webhooks first
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P651` webhook-delivery-not-found: Webhook delivery not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    advanceSandboxClock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClockAdvanceRequest"];
+            };
+        };
+        responses: {
+            /** @description The new time and what ran */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockAdvanced"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decideKyc: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KycDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description The user after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycDecision"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P617` kyc-already-decided: User is not waiting for a KYC decision
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateSepaDeposit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatedSepaDepositRequest"];
+            };
+        };
+        responses: {
+            /** @description The incoming payment and whether it was credited */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatedSepaDeposit"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P630` invalid-iban: IBAN is not valid
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P613` unknown-deposit-destination: No balance owns this IBAN or address
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCryptoDeposit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulatedCryptoDepositRequest"];
+            };
+        };
+        responses: {
+            /** @description The deposit seen on the simulated chain */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatedCryptoDeposit"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P613` unknown-deposit-destination: No balance owns this IBAN or address
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    userStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserStatusWebhook"] | {
+                    /** @constant */
+                    event_type: "user.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["UserStatusWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    walletStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalletWebhook"] | {
+                    /** @constant */
+                    event_type: "wallet.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["WalletWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    transferStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferWebhook"] | {
+                    /** @constant */
+                    event_type: "transfer.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["TransferWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    partnerSepaTransferStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerSepaTransferWebhook"] | {
+                    /** @constant */
+                    event_type: "partner_sepa_transfer.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["PartnerSepaTransferWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sepaTransferStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SepaTransferWebhook"] | {
+                    /** @constant */
+                    event_type: "sepa_transfer.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["SepaTransferWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sepaDepositStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SepaDepositWebhook"] | {
+                    /** @constant */
+                    event_type: "sepa_deposit.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["SepaDepositWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cryptoWithdrawalStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CryptoWithdrawalWebhook"] | {
+                    /** @constant */
+                    event_type: "crypto_withdrawal.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["CryptoWithdrawalWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cryptoDepositStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CryptoDepositWebhook"] | {
+                    /** @constant */
+                    event_type: "crypto_deposit.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["CryptoDepositWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    exchangeStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExchangeWebhook"] | {
+                    /** @constant */
+                    event_type: "exchange.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["ExchangeWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    orderStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderWebhook"] | {
+                    /** @constant */
+                    event_type: "order.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["OrderWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}
