@@ -107,6 +107,8 @@ describe('a partner integration written with the SDK only', () => {
     const error = failure as CentumError;
     expect([error.status, error.errorCode, error.errorName, error.errorMessage]).toEqual([400, 'P412', 'invalid-user', 'User not exist']);
     expect(error.retryable).toBe(false);
+    expect(error.requestId).toBeTruthy();
+    expect(error.requestId).toBe(error.headers.get('request-id'));
 
     const denied = await createCentum({ baseUrl: t.url, apiKey: 'ck_wrong' }).GET('/v1/partner/me').catch((e: unknown) => e);
     expect(denied).toMatchObject({ status: 401, errorCode: undefined });
