@@ -7,7 +7,7 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'sdk/**/dist/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'sdk/**/dist/**', 'sdk/src/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -9,8 +9,8 @@ import { expect, it } from 'vitest';
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-it('eslint src test bench reports no errors', async () => {
-  const results = await new ESLint({ cwd: ROOT }).lintFiles(['src', 'test', 'bench']);
+it('eslint src test bench sdk reports no errors', async () => {
+  const results = await new ESLint({ cwd: ROOT }).lintFiles(['src', 'test', 'bench', 'sdk']);
   const errors = results.flatMap((r) =>
     r.messages.filter((m) => m.severity === 2).map((m) => `${path.relative(ROOT, r.filePath)}:${m.line}:${m.column} ${m.message} (${m.ruleId})`));
   expect(errors).toEqual([]);
