@@ -7,6 +7,8 @@ import { startWorker } from './jobs/worker.js';
 import { workerRuntime } from './modules/index.js';
 import { createPartner, listPartners, rotateApiKey } from './modules/partners/index.js';
 import { errorsMarkdown } from './kernel/errors-doc.js';
+import { openApiText } from './platform/openapi.js';
+import { openApiDocument } from './server.js';
 
 const USAGE = `Usage: centum <command> [options]
   migrate                          apply database migrations
@@ -15,6 +17,7 @@ const USAGE = `Usage: centum <command> [options]
   partner rotate-key --id ID       issue a new API key (the old one stops working)
   worker                           run background jobs (settlements, webhooks) without the HTTP server
   errors-doc [--out FILE]          write the error-code table (docs/errors.md)
+  openapi [--out FILE]             write the OpenAPI 3.1 contract (docs/openapi.json), as /openapi.json serves it
   settings-doc                     write the README's settings table (from src/config.ts)
   --help, -h                       this text
   --version, -v                    Centum's version
@@ -36,7 +39,7 @@ type Command =
   | { kind: 'help' | 'version' | 'migrate' | 'partner list' | 'worker' | 'settings-doc' }
   | { kind: 'partner create'; name: string }
   | { kind: 'partner rotate-key'; id: string }
-  | { kind: 'errors-doc'; out?: string };
+  | { kind: 'errors-doc' | 'openapi'; out?: string };
 
 function parseCommand(argv: string[]): Command {
   let parsed;
@@ -85,10 +88,10 @@ function parseCommand(argv: string[]): Command {
     }
     throw new UsageError(sub ? `unknown partner command: ${sub}` : 'partner needs a command: create, list or rotate-key');
   }
-  if (command === 'errors-doc') {
+  if (command === 'errors-doc' || command === 'openapi') {
     extra(1);
     only('out');
-    return { kind: 'errors-doc', out: values.out };
+    return { kind: command, out: values.out };
   }
   if (command === 'migrate' || command === 'worker' || command === 'settings-doc') {
     if (rest.length || sub) throw new UsageError(`unexpected argument: ${sub}`);
@@ -110,6 +113,12 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command.kind === 'errors-doc') {
     const text = errorsMarkdown();
+    if (command.out) writeFileSync(command.out, text);
+    else process.stdout.write(text);
+    return 0;
+  }
+  if (command.kind === 'openapi') {
+    const text = openApiText(await openApiDocument());
     if (command.out) writeFileSync(command.out, text);
     else process.stdout.write(text);
     return 0;

@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './kernel/http/errors.js';
@@ -14,7 +13,9 @@ import { registerStrictValidation } from './kernel/http/validation.js';
 import { MODULES } from './modules/index.js';
 import { resolveWithDns, type ResolveHost } from './modules/webhooks/index.js';
 import { jobHandlers, type CentumModule } from './platform/module.js';
-import type { Config } from './config.js';
+import { registerApiReference } from './platform/api-reference.js';
+import { swaggerOptions } from './platform/openapi.js';
+import { loadConfig, type Config } from './config.js';
 import { createFx, type Fx } from './rails/fx/rates.js';
 import type { Db } from './kernel/db.js';
 
@@ -85,24 +86,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.removeContentTypeParser('text/plain');
   const authFailures = await registerRateLimit(app, config);
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Centum: P100 Partner API',
-        version: '0.1.0',
-        description: 'Open-source, self-hosted implementation of the P100 Partner API.',
-      },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-          adminToken: { type: 'http', scheme: 'bearer' },
-        },
-      },
-      security: [{ apiKey: [] }],
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The contract (src/platform/openapi.ts) and its reference page; both list every module's routes.
+  await app.register(swagger, swaggerOptions(modules));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiReference(app);
 
   registerMetrics(app, metrics);
   for (const { publicRoutes } of modules) if (publicRoutes) await app.register(publicRoutes);
@@ -121,4 +108,22 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   await app.ready();
   return app;
+}
+
+/**
+ * The contract as `/openapi.json` serves it: every module's routes, sandbox included, built with the
+ * default settings (the document does not depend on the environment) and without a database.
+ */
+export async function openApiDocument(modules: readonly CentumModule[] = MODULES): Promise<Record<string, unknown>> {
+  const db = new Proxy({} as Db, {
+    get: (_target, property) => (property === 'kind' ? 'pglite' : () => { throw new Error('the OpenAPI document is built without a database'); }),
+  });
+  // Given secrets so that nothing is read or written (no DATA_DIR/secret.key): the routes never run.
+  const config = loadConfig({ CENTUM_SECRET_KEY: 'openapi-document', CENTUM_ADMIN_TOKEN: 'openapi-document-token' });
+  const app = await buildApp({ config: { ...config, sandbox: true }, db, logger: false, modules });
+  try {
+    return structuredClone(app.swagger()) as Record<string, unknown>;
+  } finally {
+    await app.close();
+  }
 }
