@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ConfigError, loadConfig, withSettingsTable } from './config.js';
-import { openAndMigrate } from './bootstrap.js';
 import { DataDirLockedError } from './kernel/data-lock.js';
-import { startWorker } from './jobs/worker.js';
-import { workerRuntime } from './modules/index.js';
-import { createPartner, listPartners, rotateApiKey } from './modules/partners/index.js';
-import { errorsMarkdown } from './kernel/errors-doc.js';
-import { openApiText } from './platform/openapi.js';
-import { openApiDocument } from './server.js';
+// The rest is imported when a command needs it: --help, --version and usage errors answer at once.
 
 const USAGE = `Usage: centum <command> [options]
   migrate                          apply database migrations
@@ -112,12 +106,15 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (command.kind === 'errors-doc') {
+    const { errorsMarkdown } = await import('./kernel/errors-doc.js');
     const text = errorsMarkdown();
     if (command.out) writeFileSync(command.out, text);
     else process.stdout.write(text);
     return 0;
   }
   if (command.kind === 'openapi') {
+    const { openApiText } = await import('./platform/openapi.js');
+    const { openApiDocument } = await import('./server.js');
     const text = openApiText(await openApiDocument());
     if (command.out) writeFileSync(command.out, text);
     else process.stdout.write(text);
@@ -128,6 +125,8 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
+  const { openAndMigrate } = await import('./bootstrap.js');
+  const { createPartner, listPartners, rotateApiKey } = await import('./modules/partners/index.js');
   const { db } = await openAndMigrate(config, command.kind);
   try {
     if (command.kind === 'migrate') {
@@ -139,6 +138,8 @@ async function run(argv: string[]): Promise<number> {
     } else if (command.kind === 'partner rotate-key') {
       console.log(JSON.stringify(await rotateApiKey(db, command.id), null, 2));
     } else if (command.kind === 'worker') {
+      const { startWorker } = await import('./jobs/worker.js');
+      const { workerRuntime } = await import('./modules/index.js');
       const worker = startWorker(db, workerRuntime(config), {
         pollMs: config.workerPollMs, concurrency: 4, retention: config.retention, onError: (e) => console.error('worker error', e),
       });

@@ -548,6 +548,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate Payment Link
+         * @description A hosted page where a payer pays an amount in EUR with the crypto of their choice; each confirmed transfer is converted to EUR and credited to the partner. Standard branding and rules (expiry 60 min unless expiryMinutes, underpayment window 30 min, no tolerance).
+         */
+        post: operations["createPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-link/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate Hosted Checkout
+         * @description A payment link with the partner's checkout settings (GET/PUT /v1/partner/checkout-settings): display name, logo, colour, expiry, underpayment window, payment tolerance, success and cancel URLs; optionally credits one of the partner's users.
+         */
+        post: operations["createHostedCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-link/details/{paymentLinkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payment Link Details
+         * @description Status, EUR amounts due, received and remaining, the payer's current quote and every on-chain transfer (`transactions`).
+         */
+        get: operations["getPaymentLinkDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partner/checkout-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Checkout Settings
+         * @description The hosted checkout configuration (defaults until saved).
+         */
+        get: operations["getCheckoutSettings"];
+        /**
+         * Update Checkout Settings
+         * @description Replaces the hosted checkout configuration; links already created keep the settings they were made with.
+         */
+        put: operations["updateCheckoutSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/transfer": {
         parameters: {
             query?: never;
@@ -1072,6 +1156,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/payment-link/{paymentLinkId}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a payer's transfer to a payment link
+         * @description Sends `amount` of `currency` on `network` to the link's address; advance the sandbox clock to confirm and settle it.
+         */
+        post: operations["simulatePaymentLinkPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "user.status": {
@@ -1294,6 +1398,28 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payment_link.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payment_link.status: PaymentLinkWebhook
+         * @description Sent to /webhook/payment-link/status when a link is created, a transfer is seen or settled, or the status or exception changes
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/payment-link/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `payment_link.status_changed`.
+         */
+        post: operations["paymentLinkStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1315,6 +1441,32 @@ export interface components {
             cryptoBalances: components["schemas"]["CryptoBalance"][];
         };
         /**
+         * CheckoutSettings
+         * @description The partner's hosted checkout configuration
+         */
+        CheckoutSettings: {
+            displayName: string | null;
+            logoUrl: string | null;
+            accentColor: string | null;
+            /**
+             * @description How long a checkout link waits for a first payment
+             * @example 60
+             */
+            expiryMinutes: number;
+            /**
+             * @description After an underpayment, how long the payer has to send the rest
+             * @example 30
+             */
+            underpaymentWindowMinutes: number;
+            /**
+             * @description A payment this much short of the amount (percent) still completes the link
+             * @example 0.5
+             */
+            paymentTolerancePercent: number;
+            successUrl: string | null;
+            cancelUrl: string | null;
+        };
+        /**
          * ClockAdvanced
          * @description The new time and what ran
          */
@@ -1331,6 +1483,78 @@ export interface components {
         ClockAdvanceRequest: {
             /** @example 3600 */
             seconds: number;
+        };
+        /**
+         * CreateHostedCheckout
+         * @description A hosted checkout: an amount in EUR, with the partner's checkout settings
+         */
+        CreateHostedCheckout: {
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Shown to the payer
+             * @example Order #42
+             */
+            description?: string;
+            /**
+             * @description The partner's own reference, returned as given
+             * @example order-42
+             */
+            reference?: string;
+            /**
+             * Format: uri
+             * @example https://shop.example.com/order/42
+             */
+            successUrl?: string;
+            /**
+             * Format: uri
+             * @example https://shop.example.com/order/42
+             */
+            cancelUrl?: string;
+            /**
+             * @description Credit this user's EUR balance instead of the partner's
+             * @example u-1
+             */
+            externalUserId?: string;
+        };
+        /**
+         * CreatePaymentLink
+         * @description A standard payment link: an amount in EUR
+         */
+        CreatePaymentLink: {
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Shown to the payer
+             * @example Order #42
+             */
+            description?: string;
+            /**
+             * @description The partner's own reference, returned as given
+             * @example order-42
+             */
+            reference?: string;
+            /**
+             * Format: uri
+             * @example https://shop.example.com/order/42
+             */
+            successUrl?: string;
+            /**
+             * Format: uri
+             * @example https://shop.example.com/order/42
+             */
+            cancelUrl?: string;
+            /**
+             * @description Default 60
+             * @example 60
+             */
+            expiryMinutes?: number;
         };
         /**
          * CreateUserRequest
@@ -2534,6 +2758,268 @@ export interface components {
             user?: components["schemas"]["UserSummary"];
         };
         /**
+         * PaymentLink
+         * @description A payment link, its quote and every transfer it received
+         */
+        PaymentLink: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            paymentLinkId: string;
+            /** @enum {string} */
+            type: "STANDARD" | "CHECKOUT";
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "WAITING_FOR_PAYMENT" | "CONFIRMING" | "AWAITING_COMPLETION" | "COMPLETED" | "EXPIRED";
+            exception: ("UNDERPAID" | "OVERPAID" | "PAID_LATE" | "MULTIPLE") | null;
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description EUR due
+             * @example 100.00
+             */
+            amount: string;
+            /**
+             * @description EUR credited so far
+             * @example 100.00
+             */
+            amountReceived: string;
+            /**
+             * @description EUR still due (0.00 when paid)
+             * @example 0.00
+             */
+            amountRemaining: string;
+            /**
+             * @description EUR kept as conversion fees
+             * @example 1.51
+             */
+            fee: string;
+            description: string | null;
+            reference: string | null;
+            externalUserId: string | null;
+            paymentTolerancePercent: number;
+            underpaymentWindowMinutes: number;
+            successUrl: string | null;
+            cancelUrl: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            underpaymentWindowEndsAt: string | null;
+            completedAt: string | null;
+            quote: components["schemas"]["PaymentLinkQuote"] | null;
+            addresses: {
+                /**
+                 * @example polygon
+                 * @enum {string}
+                 */
+                network: "btc" | "ltc" | "doge" | "ethereum" | "polygon";
+                address: string;
+            }[];
+            transactions: components["schemas"]["PaymentLinkTransaction"][];
+        };
+        /**
+         * PaymentLinkCreated
+         * @description The new link and the URL to send the payer to
+         */
+        PaymentLinkCreated: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            paymentLinkId: string;
+            /**
+             * Format: uri
+             * @description The payer's page; shown once (only a hash of its token is kept)
+             */
+            url: string;
+            /**
+             * @example WAITING_FOR_PAYMENT
+             * @enum {string}
+             */
+            status: "WAITING_FOR_PAYMENT" | "CONFIRMING" | "AWAITING_COMPLETION" | "COMPLETED" | "EXPIRED";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * @description EUR due
+             * @example 100.00
+             */
+            amount: string;
+            /** @enum {string} */
+            currency: "eur";
+        };
+        /**
+         * PaymentLinkQuote
+         * @description The payer's current quote
+         */
+        PaymentLinkQuote: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            quoteId: string;
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc";
+            /**
+             * @example polygon
+             * @enum {string}
+             */
+            network: "btc" | "ltc" | "doge" | "ethereum" | "polygon";
+            address: string;
+            /**
+             * @description Crypto to send for the EUR still due
+             * @example 119.300617
+             */
+            amount: string;
+            /**
+             * @description EUR the quote covers
+             * @example 100.00
+             */
+            eurAmount: string;
+            /**
+             * @description EUR per unit, fee included
+             * @example 0.8382186347
+             */
+            rate: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+        };
+        /**
+         * PaymentLinkTransaction
+         * @description One on-chain transfer to the link
+         */
+        PaymentLinkTransaction: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            transactionId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cryptoDepositId: string;
+            transactionHash: string;
+            /**
+             * @example usdc
+             * @enum {string}
+             */
+            currency: "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example polygon
+             * @enum {string}
+             */
+            network: "btc" | "ltc" | "doge" | "ethereum" | "polygon";
+            /**
+             * @description Crypto received, at the currency's scale
+             * @example 119.300617
+             */
+            amount: string;
+            eurAmount: string | null;
+            fee: string | null;
+            rate: string | null;
+            confirmations: number;
+            requiredConfirmations: number;
+            /** @enum {string} */
+            status: "CONFIRMING" | "SETTLED";
+            /** @description Seen after the link expired (settled all the same) */
+            late: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            detectedAt: string;
+            settledAt: string | null;
+        };
+        /**
+         * PaymentLinkWebhook
+         * @description Sent to /webhook/payment-link/status when a link is created, a transfer is seen or settled, or the status or exception changes
+         */
+        PaymentLinkWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            paymentLinkId: string;
+            /** @enum {string} */
+            type: "STANDARD" | "CHECKOUT";
+            /**
+             * @example COMPLETED
+             * @enum {string}
+             */
+            status: "WAITING_FOR_PAYMENT" | "CONFIRMING" | "AWAITING_COMPLETION" | "COMPLETED" | "EXPIRED";
+            exception: ("UNDERPAID" | "OVERPAID" | "PAID_LATE" | "MULTIPLE") | null;
+            /** @enum {string} */
+            currency: "eur";
+            /**
+             * @description EUR due
+             * @example 100.00
+             */
+            amount: string;
+            /**
+             * @description EUR credited so far
+             * @example 100.00
+             */
+            amountReceived: string;
+            /**
+             * @description EUR still due (0.00 when paid)
+             * @example 0.00
+             */
+            amountRemaining: string;
+            /**
+             * @description EUR kept as conversion fees
+             * @example 1.51
+             */
+            fee: string;
+            description: string | null;
+            reference: string | null;
+            externalUserId: string | null;
+            paymentTolerancePercent: number;
+            underpaymentWindowMinutes: number;
+            successUrl: string | null;
+            cancelUrl: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            expiresAt: string;
+            underpaymentWindowEndsAt: string | null;
+            completedAt: string | null;
+            quote: components["schemas"]["PaymentLinkQuote"] | null;
+            addresses: {
+                /**
+                 * @example polygon
+                 * @enum {string}
+                 */
+                network: "btc" | "ltc" | "doge" | "ethereum" | "polygon";
+                address: string;
+            }[];
+            transactions: components["schemas"]["PaymentLinkTransaction"][];
+        };
+        /**
          * RotatedApiKey
          * @description The new API key (shown once)
          */
@@ -2556,6 +3042,45 @@ export interface components {
              */
             id: string;
             webhookToken: string;
+        };
+        /**
+         * SandboxLinkDeposit
+         * @description The simulated transfer, confirming
+         */
+        SandboxLinkDeposit: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cryptoDepositId: string;
+            /**
+             * @example WAITING_FOR_VERIFICATION
+             * @enum {string}
+             */
+            status: "WAITING_FOR_VERIFICATION" | "WAITING_FOR_TR_DATA" | "SUCCESSFUL" | "UNSUCCESSFUL";
+            transactionHash: string;
+            requiredConfirmations: number;
+            address: string;
+        };
+        /** SandboxLinkPayment */
+        SandboxLinkPayment: {
+            /**
+             * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
+             * @example polygon
+             * @enum {string}
+             */
+            network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
         };
         /** SepaContact */
         SepaContact: {
@@ -4468,7 +4993,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currency?: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -4553,7 +5078,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currency?: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -4646,12 +5171,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -4733,12 +5258,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -4820,12 +5345,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -4907,12 +5432,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyFrom: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eur
                  */
                 currencyTo: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
@@ -5722,6 +6247,441 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A standard payment link: an amount in EUR */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaymentLink"];
+            };
+        };
+        responses: {
+            /** @description The new link and the URL to send the payer to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createHostedCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A hosted checkout: an amount in EUR, with the partner's checkout settings */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateHostedCheckout"];
+            };
+        };
+        responses: {
+            /** @description The new link and the URL to send the payer to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLinkCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P615` amount-below-minimum: Amount is below the minimum
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P455` user-suspended: User is suspended
+             *     - `P459` user-not-verified: User not verified
+             *     - `P612` fiat-balance-not-active: Fiat balance is not active yet
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P611` balance-not-found: Balance not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentLinkDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paymentLinkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A payment link, its quote and every transfer it received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentLink"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P680` payment-link-not-found: Payment link not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCheckoutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner's hosted checkout configuration */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSettings"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCheckoutSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The partner's hosted checkout configuration */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutSettings"];
+            };
+        };
+        responses: {
+            /** @description The partner's hosted checkout configuration */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSettings"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
                 };
             };
             /**
@@ -6669,12 +7629,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eth
                  */
                 currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Network; the currency's default network when omitted
+                 * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
                  * @example polygon
                  */
                 network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
@@ -6751,12 +7711,12 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description Currency slug
+                 * @description Currency slug. Lowercase; upper case (`EUR`) is accepted too.
                  * @example eth
                  */
                 currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
                 /**
-                 * @description Network; the currency's default network when omitted
+                 * @description Network; the currency's default network when omitted. Lowercase; upper case (`BTC`) is accepted too.
                  * @example polygon
                  */
                 network?: "btc" | "ethereum" | "ltc" | "doge" | "polygon";
@@ -8238,6 +9198,116 @@ export interface operations {
             };
         };
     };
+    simulatePaymentLinkPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                paymentLinkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxLinkPayment"];
+            };
+        };
+        responses: {
+            /** @description The simulated transfer, confirming */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxLinkDeposit"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P410` invalid-currency: Currency not found
+             *     - `P632` invalid-network: Network not supported for this currency
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P680` payment-link-not-found: Payment link not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     userStatusWebhook: {
         parameters: {
             query?: never;
@@ -8928,6 +9998,77 @@ export interface operations {
                     /** Format: date-time */
                     created_at: string;
                     data: components["schemas"]["OrderWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentLinkStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentLinkWebhook"] | {
+                    /** @constant */
+                    event_type: "payment_link.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["PaymentLinkWebhook"];
                 };
             };
         };

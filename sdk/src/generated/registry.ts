@@ -62,6 +62,9 @@ export const ERROR_CODES = {
   P650: { status: 400, name: "webhook-url-not-allowed", message: "Webhook URL points at a private network" },
   P651: { status: 404, name: "webhook-delivery-not-found", message: "Webhook delivery not found" },
   P652: { status: 400, name: "webhook-not-configured", message: "Set a webhook URL and enable webhooks first" },
+  P680: { status: 404, name: "payment-link-not-found", message: "Payment link not found" },
+  P681: { status: 400, name: "payment-link-closed", message: "Payment link is completed or expired" },
+  P682: { status: 400, name: "payment-currency-not-offered", message: "Payment links take btc, eth, ltc, doge, pol or usdc" },
 } as const;
 
 /** Every webhook event type, with the path appended to the partner's webhook URL. */

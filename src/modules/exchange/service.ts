@@ -101,11 +101,14 @@ export async function executeExchange(
   const toAccount = await usableBalance(q, owner, lock.currency_to);
   const exchangeId = newId();
   await markLockUsed(q, lock.id, exchangeId, req.now);
-  const postingId = await post(q, exchangePosting({
-    partnerId: req.partnerId, exchangeId, fromAccountId: fromAccount.id, toAccountId: toAccount.id,
-    currencyFrom: lock.currency_from, currencyTo: lock.currency_to,
-    amountFrom: lock.amount_from, fee: lock.fee, amountTo: lock.amount_to,
-  }));
+  const postingId = await post(q, {
+    ...exchangePosting({
+      partnerId: req.partnerId, exchangeId, fromAccountId: fromAccount.id, toAccountId: toAccount.id,
+      currencyFrom: lock.currency_from, currencyTo: lock.currency_to,
+      amountFrom: lock.amount_from, fee: lock.fee, amountTo: lock.amount_to,
+    }),
+    at: req.now, // history shows the exchange's own time
+  });
   const row: Omit<ExchangeRow, 'expires_at' | 'fee_percent' | 'external_user_id'> = {
     id: exchangeId, partner_id: req.partnerId, user_id: req.userId, lock_id: lock.id,
     currency_from: lock.currency_from, currency_to: lock.currency_to, amount_from: lock.amount_from,
@@ -113,7 +116,8 @@ export async function executeExchange(
     created_at: req.now, completed_at: req.now,
   };
   await insertExchange(q, row);
-  await emitEvent(q, req.partnerId, 'exchange.status', exchangeWebhook({ ...row, expires_at: lock.expires_at, fee_percent: lock.fee_percent, external_user_id: req.externalUserId }));
+  await emitEvent(q, req.partnerId, 'exchange.status',
+    exchangeWebhook({ ...row, expires_at: lock.expires_at, fee_percent: lock.fee_percent, external_user_id: req.externalUserId }), req.now);
   return exchangeId;
 }
 
