@@ -68,3 +68,18 @@ export type HoldStatus = keyof typeof HoldStatus;
 /** A wallet the partner asked for (Create Wallet): answered PENDING, then ACTIVE or FAILED by `wallet.status`. Not stored. */
 export const WalletStatus = statuses('PENDING', 'ACTIVE', 'FAILED');
 export type WalletStatus = keyof typeof WalletStatus;
+
+/** A KYC verification's outcome (spec 1.8): VERIFIED once an attempt succeeded; EXPIRED when it lapsed (redo). */
+export const KycVerificationStatus = statuses('NOT_VERIFIED', 'VERIFIED', 'EXPIRED');
+export type KycVerificationStatus = keyof typeof KycVerificationStatus;
+
+/**
+ * A KYC attempt (spec 1.8): PENDING (opened, or resubmission asked), VERIFICATION (files in, the
+ * provider is checking), then REJECTED_BY_PROVIDER (see rejectionReason) or SUCCESSFUL.
+ */
+export const KycAttemptStatus = statuses('PENDING', 'VERIFICATION', 'REJECTED_BY_PROVIDER', 'SUCCESSFUL');
+export type KycAttemptStatus = keyof typeof KycAttemptStatus;
+
+/** A proof-of-address review (spec 1.7): WAITING, then APPROVED, REJECTED (final: another document) or QUESTIONED (re-upload). */
+export const PoaStatus = statuses('WAITING', 'APPROVED', 'REJECTED', 'QUESTIONED');
+export type PoaStatus = keyof typeof PoaStatus;
