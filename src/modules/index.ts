@@ -8,6 +8,7 @@ import { cryptoModule } from './crypto/index.js';
 import { exchangeModule } from './exchange/index.js';
 import { healthModule } from './health/index.js';
 import { historyModule } from './history/index.js';
+import { kycModule } from './kyc/index.js';
 import { ordersModule } from './orders/index.js';
 import { partnersModule } from './partners/index.js';
 import { sandboxModule } from './sandbox/index.js';
@@ -29,6 +30,7 @@ export const MODULES: readonly CentumModule[] = [
   sandboxModule,
   balancesModule,
   usersModule,
+  kycModule,
   historyModule,
   exchangeModule,
   ordersModule,

@@ -82,7 +82,7 @@ export async function readMultipart(request: FastifyRequest, maxFiles: number): 
   if (!request.isMultipart()) throw new ApiError('P677');
   const form: MultipartForm = { fields: {}, files: [], tooLarge: false, extraFiles: 0 };
   try {
-    for await (const part of request.parts({ throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES + 1, files: HARD_FILE_LIMIT, fields: 20, fieldSize: 2048 } })) {
+    for await (const part of request.parts({ limits: { fileSize: MAX_FILE_BYTES + 1, files: HARD_FILE_LIMIT, fields: 20, fieldSize: 2048 } })) {
       if (part.type === 'field') {
         if (typeof part.value === 'string') form.fields[part.fieldname] = part.value;
         continue;

@@ -468,7 +468,7 @@ export const reviewPoa: JobHandler = async (job, { q, now }) => {
   const user = await lockUserById(q, found.user_id);
   if (!user || user.deleted_at) return;
   const latest = await latestPoa(q, user.id);
-  if (latest?.id !== job.payload.poaVerificationId || latest.status !== PoaStatus.WAITING) return;
+  if (!latest || latest.id !== job.payload.poaVerificationId || latest.status !== PoaStatus.WAITING) return;
   await decidePoa(q, user, job.payload.status, job.payload.reason ?? null, now);
 };
 
