@@ -173,7 +173,7 @@ describe('Method B: Creating KYC Verification, Redirect, Get KYC Status', () => 
     const noConsent = await post([['step', 'consent'], ['documentType', 'ID_CARD']]);
     expect(noConsent.status).toBe(400);
     expect(noConsent.text).toContain('Tick the box');
-    expect((await post([['step', 'consent'], ['documentType', 'ID_CARD'], ['consent', 'yes']])).text).toContain('Back of the id card');
+    expect((await post([['step', 'consent'], ['documentType', 'ID_CARD'], ['consent', 'yes']])).text).toContain('Back of the ID card');
     const wrong = await post([['step', 'document'], ['front', Buffer.from('not an image at all')], ['back', png()]]);
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('not a JPEG or PNG');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, SepaDepositStatus,
-  SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
+  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, KycAttemptStatus, KycVerificationStatus, OrderStatus,
+  PoaStatus, SepaDepositStatus, SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -25,6 +25,9 @@ const COLUMNS: [table: string, column: string, values: string[]][] = [
   ['crypto_withdrawals', 'status', valuesOf(CryptoWithdrawalStatus)],
   ['crypto_deposits', 'status', valuesOf(CryptoDepositStatus)],
   ['holds', 'status', valuesOf(HoldStatus)],
+  ['kyc_verifications', 'verification_status', valuesOf(KycVerificationStatus)],
+  ['kyc_verifications', 'attempt_status', valuesOf(KycAttemptStatus)],
+  ['poa_verifications', 'status', valuesOf(PoaStatus)],
 ];
 
 describe('status unions', () => {

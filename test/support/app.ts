@@ -71,6 +71,8 @@ export interface TestAppOptions {
   faults?: FaultInjector;
   /** Resolves webhook hosts instead of the system's DNS (a rebinding DNS server, say). */
   resolveHost?: ResolveHost;
+  /** Pino options for the app's logger (none by default): a test may read what is logged. */
+  logger?: object;
   /** The modules the app is built from (all of them by default); a test may add one with its own jobs. */
   modules?: readonly CentumModule[];
 }
@@ -94,7 +96,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   await migrate(db);
   await ensureHouseAccounts(db);
   const app = await buildApp({
-    config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost, modules: options.modules,
+    config, db: options.wrapDb ? options.wrapDb(db) : db, logger: options.logger ?? false, resolveHost: options.resolveHost, modules: options.modules,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -20,6 +20,8 @@ import {
 const DOCUMENT_NAMES: Record<DocumentType, string> = {
   ID_CARD: 'ID card', PASSPORT: 'Passport', RESIDENCE_PERMIT: 'Residence permit', DRIVER_LICENSE: "Driver's licence",
 };
+/** The same names inside a sentence. */
+const inSentence = (t: DocumentType) => (t === 'ID_CARD' ? 'ID card' : DOCUMENT_NAMES[t].toLowerCase());
 const STEPS = ['Consent', 'Document', 'Selfie', 'Result'] as const;
 
 const progress = (current: number) => html`<ol class="steps" aria-label="Progress">${STEPS.map((name, i) =>
@@ -70,19 +72,19 @@ ${DOCUMENT_TYPES.map((t) => html`<option value="${t}"${t === v.document_type ? h
   }
   if (v.page_step === 'DOCUMENT') {
     const two = twoSided(v.document_type);
-    const name = DOCUMENT_NAMES[v.document_type];
+    const name = inSentence(v.document_type);
     return render(reply, sandbox, 'Photograph your document', html`
 ${progress(1)}
 <div class="card">
-<h1>Photograph your ${name.toLowerCase()}</h1>
+<h1>Photograph your ${name}</h1>
 ${v.rejection_reason ? html`<p class="error" role="status">Please try again: ${v.rejection_reason.replaceAll('_', ' ').toLowerCase()}.</p>` : ''}
 <p>Use a well-lit photo where all four corners are visible. JPEG or PNG (PDF for scans), up to 5 MB.</p>
 ${errorBox(error)}
 <form method="post" enctype="multipart/form-data"${described}>
 <input type="hidden" name="step" value="document">
-<label for="front">${two ? `Front of the ${name.toLowerCase()}` : 'Photo page of the passport'}</label>
+<label for="front">${two ? `Front of the ${name}` : 'Photo page of the passport'}</label>
 <input id="front" name="front" type="file" accept="image/jpeg,image/png,application/pdf" capture="environment" required>
-${two ? html`<label for="back">Back of the ${name.toLowerCase()}</label>
+${two ? html`<label for="back">Back of the ${name}</label>
 <input id="back" name="back" type="file" accept="image/jpeg,image/png,application/pdf" capture="environment" required>` : ''}
 <p><button type="submit">Upload</button></p>
 </form>
@@ -134,7 +136,9 @@ export const kycPageRoutes: FastifyPluginAsync = async (app) => {
     const sandbox = config.sandbox;
     await app.register(multipart, { throwFileSizeLimit: false });
 
-    app.get<{ Params: { token: string } }>('/kyc/verify/:token', { schema: { hide: true } }, async (request, reply) => {
+    // The token in the URL is a credential: these routes' request lines are not logged (warn and above only, without the URL).
+    const logLevel = 'warn';
+    app.get<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
       return db.tx(async (q) => {
         const page = await openPage(q, request.params.token);
         if (page.state !== 'ok') return deadLink(reply, sandbox, page.state, page.redirectUrl, page.partnerName);
@@ -142,7 +146,7 @@ export const kycPageRoutes: FastifyPluginAsync = async (app) => {
       });
     });
 
-    app.post<{ Params: { token: string } }>('/kyc/verify/:token', { schema: { hide: true } }, async (request, reply) => {
+    app.post<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
       let form: MultipartForm;
       try {
         form = await readMultipart(request, 2);
