@@ -165,7 +165,7 @@ describe('Method B: Creating KYC Verification, Redirect, Get KYC Status', () => 
       const fd = new FormData();
       for (const [name, value] of parts) {
         if (typeof value === 'string') fd.append(name, value);
-        else fd.append(name, new Blob([value], { type: 'image/png' }), `${name}.png`);
+        else fd.append(name, new Blob([new Uint8Array(value)], { type: 'image/png' }), `${name}.png`);
       }
       const res = await fetch(link.body.url, { method: 'POST', body: fd });
       return { status: res.status, text: await res.text() };
@@ -388,5 +388,22 @@ describe('who may call', () => {
     }
     expect((await partner.call('GET', `/v1/kyc/status/${ext}`)).body.attemptStatus).toBe('PENDING');
     expect(await t.db.query('SELECT 1 FROM kyc_files f JOIN users u ON u.id = f.user_id WHERE u.external_user_id = $1', [ext])).toHaveLength(0);
+  });
+});
+
+describe('activation exactly once', () => {
+  it('when the approval and the verification data arrive at the same moment', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => kycUser()));
+    for (const ext of users) expect((await upload(t, partner, `/v1/user/kyc-files/${ext}`, idCardParts())).status).toBe(201);
+    await Promise.all(users.flatMap((ext) => [
+      partner.call('POST', '/v1/sandbox/kyc/decision', { externalUserId: ext, decision: 'APPROVE' }),
+      partner.call('POST', '/v1/user/verification', verificationData(ext)),
+    ]));
+    for (const ext of users) {
+      expect(await userStatus(ext)).toEqual(['WAITING_FOR_VERIFICATION', 'ACTIVE']);
+      expect((await eur(partner, ext)).iban).toBeTruthy();
+    }
+    const ibans = await Promise.all(users.map(async (ext) => (await eur(partner, ext)).iban));
+    expect(new Set(ibans).size).toBe(users.length);
   });
 });

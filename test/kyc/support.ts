@@ -57,7 +57,7 @@ export function form(parts: Part[]): FormData {
   const fd = new FormData();
   for (const p of parts) {
     if (p.value !== undefined) fd.append(p.name, p.value);
-    else fd.append(p.name, new Blob([p.data!], { type: p.type ?? 'image/png' }), p.filename ?? `${p.name}.png`);
+    else fd.append(p.name, new Blob([new Uint8Array(p.data!)], { type: p.type ?? 'image/png' }), p.filename ?? `${p.name}.png`);
   }
   return fd;
 }

@@ -131,66 +131,66 @@ ${sandbox ? html`<form method="post" enctype="multipart/form-data" class="card">
 }
 
 export const kycPageRoutes: FastifyPluginAsync = async (app) => {
-    const { db, config } = app.ctx;
-    const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc };
-    const sandbox = config.sandbox;
-    await app.register(multipart, { throwFileSizeLimit: false });
+  const { db, config } = app.ctx;
+  const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc };
+  const sandbox = config.sandbox;
+  await app.register(multipart, { throwFileSizeLimit: false });
 
-    // The token in the URL is a credential: these routes' request lines are not logged (warn and above only, without the URL).
-    const logLevel = 'warn';
-    app.get<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
-      return db.tx(async (q) => {
-        const page = await openPage(q, request.params.token);
-        if (page.state !== 'ok') return deadLink(reply, sandbox, page.state, page.redirectUrl, page.partnerName);
-        return stepPage(reply, sandbox, page.verification, page.partnerName);
-      });
+  // The token in the URL is a credential: these routes' request lines are not logged (warn and above only, without the URL).
+  const logLevel = 'warn';
+  app.get<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
+    return db.tx(async (q) => {
+      const page = await openPage(q, request.params.token);
+      if (page.state !== 'ok') return deadLink(reply, sandbox, page.state, page.redirectUrl, page.partnerName);
+      return stepPage(reply, sandbox, page.verification, page.partnerName);
     });
+  });
 
-    app.post<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
-      let form: MultipartForm;
+  app.post<{ Params: { token: string } }>('/kyc/verify/:token', { logLevel, schema: { hide: true } }, async (request, reply) => {
+    let form: MultipartForm;
+    try {
+      form = await readMultipart(request, 2);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      form = { fields: {}, files: [], tooLarge: false, extraFiles: 1 };
+    }
+    // A refused step is answered with its page and the reason; what it wrote is rolled back.
+    let refused: string | undefined;
+    const answer = await db.tx(async (q) => {
+      const page = await openPage(q, request.params.token);
+      if (page.state !== 'ok') return page;
+      const { user, now } = page;
+      let v = page.verification;
+      const step = form.fields.step;
+      await q.query('SAVEPOINT page_step');
       try {
-        form = await readMultipart(request, 2);
+        if (step === 'consent' && v.page_step === 'CONSENT') {
+          const type = form.fields.documentType as DocumentType;
+          if (form.fields.consent !== 'yes') throw new ApiError('P403', 'Tick the box to agree before you continue.');
+          if (!DOCUMENT_TYPES.includes(type)) throw new ApiError('P403', 'Choose a document.');
+          v = await pageConsent(q, v, type, now);
+        } else if (step === 'document' && v.page_step === 'DOCUMENT') {
+          v = await pageDocument(q, ctx, user, v, form, now);
+        } else if (step === 'selfie' && v.page_step === 'SELFIE') {
+          v = await pageSelfie(q, ctx, user, v, form, now);
+        } else if (step === 'decide' && sandbox && v.page_step === 'SUBMITTED' && v.attempt_status === 'VERIFICATION') {
+          v = await decideVerification(q, user, v, form.fields.decision === 'APPROVE'
+            ? { decision: 'APPROVE' }
+            : { decision: 'REJECT', reason: 'DOCUMENT_NOT_ACCEPTED', retryAllowed: true }, now);
+        }
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
-        form = { fields: {}, files: [], tooLarge: false, extraFiles: 1 };
+        await q.query('ROLLBACK TO SAVEPOINT page_step');
+        refused = pageMessage(error);
       }
-      // A refused step is answered with its page and the reason; what it wrote is rolled back.
-      let refused: string | undefined;
-      const answer = await db.tx(async (q) => {
-        const page = await openPage(q, request.params.token);
-        if (page.state !== 'ok') return page;
-        const { user, now } = page;
-        let v = page.verification;
-        const step = form.fields.step;
-        await q.query('SAVEPOINT page_step');
-        try {
-          if (step === 'consent' && v.page_step === 'CONSENT') {
-            const type = form.fields.documentType as DocumentType;
-            if (form.fields.consent !== 'yes') throw new ApiError('P403', 'Tick the box to agree before you continue.');
-            if (!DOCUMENT_TYPES.includes(type)) throw new ApiError('P403', 'Choose a document.');
-            v = await pageConsent(q, v, type, now);
-          } else if (step === 'document' && v.page_step === 'DOCUMENT') {
-            v = await pageDocument(q, ctx, user, v, form, now);
-          } else if (step === 'selfie' && v.page_step === 'SELFIE') {
-            v = await pageSelfie(q, ctx, user, v, form, now);
-          } else if (step === 'decide' && sandbox && v.page_step === 'SUBMITTED' && v.attempt_status === 'VERIFICATION') {
-            v = await decideVerification(q, user, v, form.fields.decision === 'APPROVE'
-              ? { decision: 'APPROVE' }
-              : { decision: 'REJECT', reason: 'DOCUMENT_NOT_ACCEPTED', retryAllowed: true }, now);
-          }
-        } catch (error) {
-          if (!(error instanceof ApiError)) throw error;
-          await q.query('ROLLBACK TO SAVEPOINT page_step');
-          refused = pageMessage(error);
-        }
-        return { state: 'ok' as const, verification: v, partnerName: page.partnerName };
-      });
-      if (answer.state !== 'ok') return deadLink(reply, sandbox, answer.state, answer.redirectUrl, answer.partnerName);
-      const v = answer.verification;
-      // After a decision the link is spent: the answer to this post is the last page it shows.
-      if (!v.open) return resultPage(reply, sandbox, v, answer.partnerName);
-      return stepPage(reply, sandbox, v, answer.partnerName, refused);
+      return { state: 'ok' as const, verification: v, partnerName: page.partnerName };
     });
+    if (answer.state !== 'ok') return deadLink(reply, sandbox, answer.state, answer.redirectUrl, answer.partnerName);
+    const v = answer.verification;
+    // After a decision the link is spent: the answer to this post is the last page it shows.
+    if (!v.open) return resultPage(reply, sandbox, v, answer.partnerName);
+    return stepPage(reply, sandbox, v, answer.partnerName, refused);
+  });
 };
 
 function pageMessage(error: ApiError): string {
