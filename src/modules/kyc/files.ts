@@ -124,10 +124,11 @@ export async function readMultipart(request: FastifyRequest, maxFiles: number): 
  * and SHA-256, never the bytes themselves.
  */
 export const formDigest = (form: MultipartForm) => ({
-  fields: form.fields,
-  files: form.files.map(({ field, filename, declaredType, size, sha256 }) => ({ field, filename, declaredType, size, sha256 })),
-  tooLarge: form.tooLarge,
-  extraFiles: form.extraFiles,
+  // Names unlike any part's, so the route's documentation schema (its parts, none required) accepts it.
+  formFields: form.fields,
+  formFiles: form.files.map(({ field, filename, declaredType, size, sha256 }) => ({ field, filename, declaredType, size, sha256 })),
+  formTooLarge: form.tooLarge,
+  formExtraFiles: form.extraFiles,
 });
 
 /** The route-level check of a file form: P670 more than `max` files, P440 one too large. */

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError, validationError } from '../../kernel/errors.js';
 import { errorResponses } from '../../kernel/schemas.js';
@@ -11,7 +11,7 @@ import {
   VerificationLink, VerificationParams,
 } from './schemas.js';
 import {
-  addKycFiles, addPoaFiles, addVerificationData, createVerification, issuePageLink, kycStatusView, latestVerification, requireKycUser,
+  DOCUMENT_TYPES, addKycFiles, addPoaFiles, addVerificationData, createVerification, issuePageLink, kycStatusView, latestVerification, requireKycUser,
   type KycContext,
 } from './service.js';
 
@@ -57,9 +57,15 @@ function checkConditionalFields(body: CreateKycVerificationBody, sandbox: boolea
   if (problems.length) throw validationError(...problems);
 }
 
-const multipartBody = (description: string) => ({
+/**
+ * The contract of a multipart route: its parts, for the OpenAPI document. Validation sees the
+ * form's digest (readForm), which such a schema (no required properties) always accepts.
+ */
+const Binary = (description: string) => Type.Optional(Type.Unsafe<unknown>({ type: 'string', format: 'binary', description }));
+const multipartBody = (description: string, parts: Record<string, ReturnType<typeof Binary>>, title: string) => ({
   consumes: ['multipart/form-data'],
   description,
+  body: Type.Object(parts, { title, description: 'multipart/form-data parts' }),
 });
 
 /** Method A and B, Add User Verification, Add POA File. */
@@ -79,6 +85,15 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
         + 'order. Optional field `documentType` (ID_CARD, PASSPORT, RESIDENCE_PERMIT, DRIVER_LICENSE; default ID_CARD with three files, '
         + 'PASSPORT with two). Types are judged by the bytes. Answers 201; /webhook/kyc-files/status ADDED (or ERROR), then '
         + '/webhook/kyc/status as the provider reviews.',
+        {
+          front: Binary('Front of the document (a passport: its photo page)'),
+          back: Binary('Back of the document (ID card, residence permit, driver licence)'),
+          selfie: Binary('Selfie (JPEG or PNG)'),
+          document: Binary("A passport's photo page (same as front)"),
+          files: Binary('Instead of named parts: repeated, in the order front, back, selfie (passport: document, selfie)'),
+          documentType: Type.Optional(Type.Unsafe<unknown>({ type: 'string', enum: [...DOCUMENT_TYPES], description: 'Text field (optional)' })),
+        },
+        'KycFilesUpload',
       ),
       params: UserParams,
       response: { 201: KycFilesAdded, ...errorResponses('P412', 'P426', 'P440', 'P610', 'P614', 'P617', 'P670', 'P671', 'P672', 'P677') },
@@ -183,6 +198,8 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...multipartBody(
         'multipart/form-data, parts named `files`: 1 to 3 proof-of-address documents, JPEG, PNG or PDF (judged by the bytes), at most '
         + '5 MB each. 201 WAITING, then /webhook/poa-verification/status. 202 P211 while one is under review; P447 once approved.',
+        { files: Binary('A proof-of-address document; the part repeats for up to 3 files') },
+        'PoaFilesUpload',
       ),
       params: UserParams,
       response: { 201: PoaFilesAdded, ...errorResponses('P211', 'P412', 'P426', 'P440', 'P447', 'P610', 'P614', 'P670', 'P677') },
