@@ -198,6 +198,36 @@ describe('Method B: Creating KYC Verification, Redirect, Get KYC Status', () => 
     expect((await partner.call('GET', `/v1/kyc/verification/${ext}/${vid}`)).body.errorCode).toBe('P674');
   });
 
+  it('on the page: a resubmission sends the user back to the document step, a rejection shows the reason', async () => {
+    const ext = await kycUser();
+    const vid = (await partner.call('POST', '/v1/kyc', kycRequest(ext, { documentType: 'PASSPORT' }))).body.verificationId;
+    const url = (await partner.call('GET', `/v1/kyc/verification/${ext}/${vid}`)).body.url;
+    const post = async (fields: Record<string, string>, files: Record<string, Buffer> = {}) => {
+      const fd = new FormData();
+      for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+      for (const [k, v] of Object.entries(files)) fd.append(k, new Blob([new Uint8Array(v)], { type: 'image/png' }), `${k}.png`);
+      const res = await fetch(url, { method: 'POST', body: fd });
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await post({ step: 'consent', consent: 'yes', documentType: 'PASSPORT' })).text).toContain('Photo page of the passport');
+    const tooBig = await post({ step: 'document' }, { front: Buffer.concat([png(), Buffer.alloc(5 * 1024 * 1024)]) });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.text).toContain('too large');
+    await post({ step: 'document' }, { front: png() });
+    await post({ step: 'selfie' }, { selfie: png() });
+    await partner.call('POST', '/v1/sandbox/kyc/decision', { externalUserId: ext, decision: 'RESUBMIT', rejectionReason: 'GLARE' });
+    const again = await (await fetch(url)).text();
+    expect(again).toContain('Please try again: glare');
+    expect(again).toContain('Photo page of the passport');
+    await post({ step: 'document' }, { front: png() });
+    await post({ step: 'selfie' }, { selfie: png() });
+    const rejected = await post({ step: 'decide', decision: 'REJECT' });
+    expect(rejected.text).toContain('We could not verify you');
+    expect((await partner.call('GET', `/v1/kyc/status/${ext}`)).body).toMatchObject({ attemptStatus: 'REJECTED_BY_PROVIDER', rejectionReason: 'DOCUMENT_NOT_ACCEPTED' });
+    const kinds = (await events(t, partner.id, 'kyc_verification.status', ext)).map((e) => e.attemptStatus);
+    expect(kinds).toEqual(['PENDING', 'VERIFICATION', 'PENDING', 'VERIFICATION', 'REJECTED_BY_PROVIDER']);
+  });
+
   it('refuses an expired link and a link replaced by a newer one', async () => {
     const ext = await kycUser();
     const vid = (await partner.call('POST', '/v1/kyc', kycRequest(ext))).body.verificationId;
@@ -323,6 +353,8 @@ describe('uploads', () => {
     const left = await t.db.query('SELECT 1 FROM kyc_files WHERE user_id = $1', [user.id]);
     expect(left).toHaveLength(0);
     expect(existsSync(join(filesDir, user.id)) ? readdirSync(join(filesDir, user.id)) : []).toEqual([]);
+    expect((await partner.call('GET', `/v1/kyc/status/${ext}`)).body.errorCode).toBe('P610');
+    expect((await upload(t, partner, `/v1/user/poa-files/${ext}`, [{ name: 'files', data: png() }])).body.errorCode).toBe('P610');
   });
 });
 

@@ -50,11 +50,15 @@ describe.skipIf(!hasChromium)('hosted verification page (browser)', () => {
         expect(await page.getByText('Sandbox: no real money moves').isVisible()).toBe(true);
         await screenshot(page, 'kyc', '1-consent');
 
-        // Keyboard and labels: the checkbox is reached by its label text.
+        // Labels and the keyboard alone: the select, Tab to the consent box, Space, Tab to the button, Enter.
         await page.getByLabel('Document you will use').selectOption('ID_CARD');
-        await page.getByLabel(/I agree/).check();
-        await page.getByRole('button', { name: 'Continue' }).click();
-        await page.waitForURL(link.body.url);
+        await page.getByLabel('Document you will use').focus();
+        await page.keyboard.press('Tab');
+        expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('consent');
+        await page.keyboard.press('Space');
+        expect(await page.getByLabel(/I agree/).isChecked()).toBe(true);
+        await page.keyboard.press('Tab');
+        await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
         expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Photograph your ID card');
         await screenshot(page, 'kyc', '2-document');
 
