@@ -146,6 +146,8 @@ export interface FileStore {
   get(key: string): Promise<Buffer>;
   /** Removes the object; a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /** Removes every object under `<prefix>/` (a user's folder: also objects a failed request left unreferenced). */
+  deletePrefix(prefix: string): Promise<void>;
 }
 
 /** Files under a folder (CENTUM_FILES_DIR), written atomically (temporary file, then rename), readable by the owner only. */
@@ -172,6 +174,11 @@ export class LocalFileStore implements FileStore {
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
   }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!/^[0-9a-f-]+$/.test(prefix)) throw new Error(`bad file prefix ${prefix}`);
+    await rm(path.join(this.dir, prefix), { recursive: true, force: true });
+  }
 }
 
 const stores = new Map<string, FileStore>();
@@ -196,8 +203,8 @@ const fileKey = (secretKey: string) => deriveKey(secretKey, 'kyc-files');
 
 /**
  * Seals and stores the files, then records them (in the caller's transaction). A file already
- * written when the transaction fails stays unreferenced in the store; `purgeUserFiles` and the
- * store key's layout (<userId>/<fileId>) let an operator remove such leftovers by user.
+ * written when the transaction fails stays unreferenced in the user's folder (<userId>/<fileId>)
+ * until the user is deleted (`purgeUserFiles` removes the whole folder).
  */
 export async function storeFiles(
   q: Queryable,
@@ -233,10 +240,14 @@ export async function readStoredFile(q: Queryable, store: FileStore, secretKey: 
   return plain;
 }
 
-/** Removes every file of a user from the store and the table (user deletion). */
+/**
+ * Removes every file of a user from the store and the table (user deletion): each recorded object,
+ * then the user's whole folder (objects a failed request wrote without a row), then the rows.
+ */
 export async function purgeUserFiles(q: Queryable, store: FileStore, userId: string): Promise<number> {
   const rows = await q.query<{ id: string; storage_key: string }>('SELECT id, storage_key FROM kyc_files WHERE user_id = $1', [userId]);
   for (const row of rows) await store.delete(row.storage_key);
+  await store.deletePrefix(userId);
   await q.query('DELETE FROM kyc_files WHERE user_id = $1', [userId]);
   return rows.length;
 }

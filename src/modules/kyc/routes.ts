@@ -158,7 +158,7 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: KycStatus, ...errorResponses('P412', 'P445', 'P610', 'P614') },
     },
   }, async (request) => db.tx(async (q) => {
-    const user = await requireKycUser(q, request.partner.id, request.params.externalUserId);
+    const user = await requireKycUser(q, request.partner.id, request.params.externalUserId, false);
     const v = await latestVerification(q, user.id);
     if (!v) throw new ApiError('P445');
     return kycStatusView(user, v);

@@ -67,8 +67,8 @@ export const KYC_REVIEW_JOB = 'kyc.review';
 export const POA_REVIEW_JOB = 'poa.review';
 
 /** The partner's KYC-model user, locked: P412, P610 (deleted), P614 (non-KYC model). */
-export async function requireKycUser(q: Queryable, partnerId: string, externalUserId: string): Promise<UserRow> {
-  const user = await requireUser(q, partnerId, externalUserId, { lock: true });
+export async function requireKycUser(q: Queryable, partnerId: string, externalUserId: string, lock = true): Promise<UserRow> {
+  const user = await requireUser(q, partnerId, externalUserId, { lock });
   if (user.model !== 'KYC') throw new ApiError('P614', 'KYC and proof of address apply to users of the KYC model only');
   return user;
 }
@@ -242,9 +242,11 @@ export async function pageSelfie(q: Queryable, ctx: KycContext, user: UserRow, v
 }
 
 /** Files in: the provider is checking (VERIFICATION), and its automatic review is queued. */
-async function submit(q: Queryable, ctx: KycContext, user: UserRow, v: KycVerificationRow, outcome: KycOutcome, now: Date) {
+async function submit(
+  q: Queryable, ctx: KycContext, user: UserRow, v: KycVerificationRow, outcome: KycOutcome, now: Date, extra: Partial<KycVerificationRow> = {},
+) {
   const submitted = await updateVerification(q, v.id, now, {
-    attempt_status: KycAttemptStatus.VERIFICATION, page_step: 'SUBMITTED', submitted_at: now, simulated_outcome: outcome,
+    attempt_status: KycAttemptStatus.VERIFICATION, page_step: 'SUBMITTED', submitted_at: now, simulated_outcome: outcome, ...extra,
   });
   await kycEvent(q, user, submitted);
   await enqueueJob(q, {
@@ -305,7 +307,7 @@ export async function addKycFiles(q: Queryable, ctx: KycContext, user: UserRow, 
     return { verification: failed, files: stored, status: 'ERROR' as const };
   }
   await emitEvent(q, user.partner_id, 'kyc_file.status', { externalUserId: user.external_user_id, status: 'ADDED' });
-  const submitted = await submit(q, ctx, user, { ...verification, document_type: documentType }, outcome, now);
+  const submitted = await submit(q, ctx, user, verification, outcome, now, { document_type: documentType });
   return { verification: submitted, files: stored, status: 'ADDED' as const };
 }
 
