@@ -34,8 +34,20 @@ const back = (url: string | null | undefined, partnerName: string | undefined) =
   ? html`<p><a class="button" href="${url}" rel="noreferrer">Return to ${partnerName ?? 'the service'}</a></p>`
   : html`<p class="muted">You can close this page now.</p>`);
 
+/**
+ * The only script, an enhancement: while a form uploads, its button says so and cannot be pressed
+ * twice (disabled after the browser has taken the form's data, so a button's own value still goes).
+ */
+const SENDING_SCRIPT = `document.querySelectorAll('form').forEach(function (form) {
+  form.addEventListener('submit', function (event) {
+    var button = event.submitter || form.querySelector('button');
+    form.setAttribute('aria-busy', 'true');
+    if (button) { button.textContent = 'Sending…'; setTimeout(function () { button.disabled = true; }, 0); }
+  });
+});`;
+
 function render(reply: FastifyReply, sandbox: boolean, title: string, body: Html, status = 200) {
-  return sendPage(reply, { title, sandbox, body }, status);
+  return sendPage(reply, { title, sandbox, body, script: SENDING_SCRIPT }, status);
 }
 
 /** Pages for links that no longer work: unknown, expired, or used. */
