@@ -3,9 +3,8 @@ import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { errorResponses, StringEnum } from '../../kernel/schemas.js';
 import { ExternalUserId } from '../users/index.js';
-import { KycStatus } from './schemas.js';
+import { KycStatus, PoaDecisionResult } from './schemas.js';
 import { decidePoa, decideVerification, kycStatusView, latestVerification, requireKycUser, type KycDecision } from './service.js';
-import { PoaVerificationWebhook } from './schemas.js';
 
 const tags = ['Sandbox'];
 
@@ -53,7 +52,7 @@ export const sandboxKycDecisionRoutes: FastifyPluginAsyncTypebox = async (app) =
         status: StringEnum(['APPROVED', 'REJECTED', 'QUESTIONED'] as const, { examples: ['APPROVED'] }),
         reason: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Z0-9_]+$', examples: ['ADDRESS_NOT_MATCHING'] })),
       }, { additionalProperties: false, title: 'SandboxPoaDecision' }),
-      response: { 200: PoaVerificationWebhook, ...errorResponses('P412', 'P460', 'P610', 'P614', 'P675') },
+      response: { 200: PoaDecisionResult, ...errorResponses('P412', 'P460', 'P610', 'P614', 'P675') },
     },
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, StringEnum } from '../../kernel/schemas.js';
-import { KycAttemptStatus, KycVerificationStatus, PoaStatus, valuesOf } from '../../kernel/statuses.js';
+import { KycAttemptStatus, KycVerificationStatus, PoaStatus, UserStatus, valuesOf } from '../../kernel/statuses.js';
 import { ExternalUserId } from '../users/index.js';
 import { DOCUMENT_TYPES } from './service.js';
 
@@ -124,6 +124,11 @@ export type UserVerificationBody = Static<typeof UserVerificationBody>;
 
 export const UserVerificationAnswer = Type.Object({
   externalUserId: Type.String(),
-  status: Type.String({ description: "The user's status: ACTIVE once the identity check passed too, else WAITING_FOR_VERIFICATION", examples: ['ACTIVE'] }),
+  status: StringEnum(valuesOf(UserStatus), { description: "The user's status: ACTIVE once the identity check passed too, else WAITING_FOR_VERIFICATION", examples: ['ACTIVE'] }),
   verificationStatus: Nullable(StringEnum(valuesOf(KycVerificationStatus))),
 }, { title: 'UserVerificationAccepted', description: 'The data is stored; the user is ACTIVE when the identity check passed as well' });
+
+export const PoaDecisionResult = Type.Object({
+  externalUserId: Type.String(),
+  status: StringEnum(valuesOf(PoaStatus), { examples: ['APPROVED'] }),
+}, { title: 'SandboxPoaDecisionResult', description: 'The review is decided; /webhook/poa-verification/status carries the same' });
