@@ -439,3 +439,13 @@ describe('activation exactly once', () => {
     expect(new Set(ibans).size).toBe(users.length);
   });
 });
+
+describe('one at a time', () => {
+  it('two POA uploads at once: one is WAITING, the other 202 P211; two verifications at once: one opens, the other P672', async () => {
+    const ext = await kycUser();
+    const answers = await Promise.all([1, 2].map(() => upload(t, partner, `/v1/user/poa-files/${ext}`, [{ name: 'files', data: png() }])));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 202]);
+    const opened = await Promise.all([1, 2].map(() => partner.call('POST', '/v1/kyc', kycRequest(ext))));
+    expect(opened.map((a) => a.body.errorCode ?? a.status).sort()).toEqual([201, 'P672'].sort());
+  });
+});
