@@ -169,6 +169,7 @@ export const kycPageRoutes: FastifyPluginAsync = async (app) => {
     // A refused step is answered with its page and the reason; what it wrote is rolled back.
     let refused: string | undefined;
     const answer = await db.tx(async (q) => {
+      refused = undefined; // db.tx may run this again after a serialization failure
       const page = await openPage(q, request.params.token);
       if (page.state !== 'ok') return page;
       const { user, now } = page;
