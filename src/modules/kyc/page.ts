@@ -144,7 +144,7 @@ ${sandbox ? html`<form method="post" enctype="multipart/form-data" class="card">
 
 export const kycPageRoutes: FastifyPluginAsync = async (app) => {
   const { db, config } = app.ctx;
-  const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc };
+  const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc, sandbox: config.sandbox };
   const sandbox = config.sandbox;
   await app.register(multipart, { throwFileSizeLimit: false });
 

@@ -71,7 +71,7 @@ const multipartBody = (description: string, parts: Record<string, ReturnType<typ
 /** Method A and B, Add User Verification, Add POA File. */
 export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.ctx;
-  const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc };
+  const ctx: KycContext = { secretKey: config.secretKey, settings: config.kyc, sandbox: config.sandbox };
   // Multipart only for this module's routes; sizes are checked by readMultipart (P440, HTTP 400).
   await app.register(multipart, { throwFileSizeLimit: false });
 

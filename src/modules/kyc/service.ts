@@ -61,6 +61,8 @@ export interface PoaRow {
 export interface KycContext {
   secretKey: string;
   settings: KycSettings;
+  /** Magic values (simulator.ts) count on a sandbox only; elsewhere the automatic review approves. */
+  sandbox: boolean;
 }
 
 export const KYC_REVIEW_JOB = 'kyc.review';
@@ -238,7 +240,7 @@ export async function pageSelfie(q: Queryable, ctx: KycContext, user: UserRow, v
   if (!upload) throw new ApiError('P671', 'Add a selfie');
   const checked = checkTypes([{ upload, side: 'SELFIE' }]);
   await storeFiles(q, fileStore(ctx.settings.filesDir), ctx.secretKey, { partnerId: user.partner_id, userId: user.id, kycVerificationId: v.id }, checked, now);
-  return submit(q, ctx, user, v, plannedKycOutcome(user.profile.lastName, [upload.filename]), now);
+  return submit(q, ctx, user, v, plannedKycOutcome(ctx.sandbox, user.profile.lastName, [upload.filename]), now);
 }
 
 /** Files in: the provider is checking (VERIFICATION), and its automatic review is queued. */
@@ -296,7 +298,7 @@ export async function addKycFiles(q: Queryable, ctx: KycContext, user: UserRow, 
   ))[0];
   const stored = await storeFiles(q, fileStore(ctx.settings.filesDir), ctx.secretKey,
     { partnerId: user.partner_id, userId: user.id, kycVerificationId: verification.id }, checked, now);
-  const outcome = plannedKycOutcome(user.profile.lastName, checked.map((c) => c.upload.filename));
+  const outcome = plannedKycOutcome(ctx.sandbox, user.profile.lastName, checked.map((c) => c.upload.filename));
   if (outcome.decision === 'ERROR') {
     // The provider cannot process the files: the attempt ends at once, the partner may upload again.
     await emitEvent(q, user.partner_id, 'kyc_file.status', { externalUserId: user.external_user_id, status: 'ERROR' });
@@ -443,7 +445,7 @@ export async function addPoaFiles(q: Queryable, ctx: KycContext, user: UserRow, 
   const stored = await storeFiles(q, fileStore(ctx.settings.filesDir), ctx.secretKey,
     { partnerId: user.partner_id, userId: user.id, poaVerificationId: poa.id }, checked, now);
   await poaEvent(q, user, PoaStatus.WAITING);
-  const outcome = plannedPoaOutcome(user.profile.lastName, form.files.map((f) => f.filename));
+  const outcome = plannedPoaOutcome(ctx.sandbox, user.profile.lastName, form.files.map((f) => f.filename));
   await enqueueJob(q, {
     kind: POA_REVIEW_JOB, partnerId: user.partner_id, runAt: new Date(now.getTime() + ctx.settings.poaReviewSeconds * 1000),
     payload: { poaVerificationId: poa.id, ...outcome },

@@ -1,6 +1,7 @@
 /**
- * The simulated KYC provider's magic values (docs/kyc.md): a word in the user's last name or in
- * an uploaded file's name decides what the automatic review will say. Case does not matter.
+ * The simulated KYC provider's magic values (docs/kyc.md): on a sandbox server, a word in the
+ * user's last name or in an uploaded file's name decides what the automatic review will say (case
+ * does not matter). Without the sandbox every review approves: a real name is never a command.
  */
 export type KycOutcome =
   | { decision: 'APPROVE' }
@@ -17,7 +18,8 @@ export const KYC_MAGIC: readonly { word: string; outcome: KycOutcome }[] = [
   { word: 'resubmit', outcome: { decision: 'RESUBMIT', reason: 'BAD_PHOTO_QUALITY' } },
 ];
 
-export function plannedKycOutcome(lastName: unknown, fileNames: string[]): KycOutcome {
+export function plannedKycOutcome(sandbox: boolean, lastName: unknown, fileNames: string[]): KycOutcome {
+  if (!sandbox) return { decision: 'APPROVE' };
   const texts = [typeof lastName === 'string' ? lastName : '', ...fileNames].map((t) => t.toLowerCase());
   return KYC_MAGIC.find(({ word }) => texts.some((t) => t.includes(word)))?.outcome ?? { decision: 'APPROVE' };
 }
@@ -29,7 +31,8 @@ export const POA_MAGIC: readonly { word: string; outcome: PoaOutcome }[] = [
   { word: 'question', outcome: { status: 'QUESTIONED', reason: 'DOCUMENT_UNCLEAR' } },
 ];
 
-export function plannedPoaOutcome(lastName: unknown, fileNames: string[]): PoaOutcome {
+export function plannedPoaOutcome(sandbox: boolean, lastName: unknown, fileNames: string[]): PoaOutcome {
+  if (!sandbox) return { status: 'APPROVED' };
   const texts = [typeof lastName === 'string' ? lastName : '', ...fileNames].map((t) => t.toLowerCase());
   return POA_MAGIC.find(({ word }) => texts.some((t) => t.includes(word)))?.outcome ?? { status: 'APPROVED' };
 }
