@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp, type TestPartner } from '../support/app.js';
 import { kycBody, uniqueId } from '../support/users.js';
-import { kycRequest, png } from './support.js';
+import { drainJobs } from '../../src/jobs/queue.js';
+import { idCardParts, kycRequest, png, upload } from './support.js';
 
 /** Without the sandbox: no banner, no decision buttons, no decision endpoints; https redirect URLs only; links on CENTUM_PUBLIC_URL. */
 
@@ -14,6 +15,7 @@ let partner: TestPartner;
 beforeAll(async () => {
   t = await startTestApp({
     CENTUM_SANDBOX: 'false', CENTUM_FILES_DIR: mkdtempSync(join(tmpdir(), 'centum-kyc-prod-')), CENTUM_PUBLIC_URL: 'https://verify.example',
+    CENTUM_KYC_REVIEW_SECONDS: '0',
   });
   partner = await t.createPartner('Live partner');
 });
@@ -46,5 +48,16 @@ describe('hosted page without the sandbox', () => {
     expect(await post({ step: 'decide', decision: 'APPROVE' })).toContain('Your documents were sent');
     expect((await partner.call('GET', `/v1/kyc/status/${ext}`)).body.attemptStatus).toBe('VERIFICATION');
     expect((await partner.call('POST', '/v1/sandbox/kyc/decision', { externalUserId: ext, decision: 'APPROVE' })).status).toBe(404);
+  });
+});
+
+describe('simulated provider without the sandbox', () => {
+  it('approves after the review delay whatever the name: magic values are for sandboxes', async () => {
+    const ext = uniqueId('live');
+    await partner.call('POST', '/v1/user/balances/crypto-and-fiat', kycBody(ext, { lastName: 'Fraud' }));
+    const res = await upload(t, partner, `/v1/user/kyc-files/${ext}`, idCardParts().map((p) => ({ ...p, filename: `unreadable-${p.name}.png` })));
+    expect(res.body.status).toBe('ADDED');
+    await drainJobs(t.db, t.app.ctx.jobs, partner.id);
+    expect((await partner.call('GET', `/v1/kyc/status/${ext}`)).body).toMatchObject({ verificationStatus: 'VERIFIED', attemptStatus: 'SUCCESSFUL' });
   });
 });
