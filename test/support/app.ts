@@ -71,10 +71,10 @@ export interface TestAppOptions {
   faults?: FaultInjector;
   /** Resolves webhook hosts instead of the system's DNS (a rebinding DNS server, say). */
   resolveHost?: ResolveHost;
-  /** Pino options for the app's logger (none by default): a test may read what is logged. */
-  logger?: object;
   /** The modules the app is built from (all of them by default); a test may add one with its own jobs. */
   modules?: readonly CentumModule[];
+  /** Pino options for the app's logger (a test capturing the log passes a `stream`); none by default. */
+  logger?: object;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {

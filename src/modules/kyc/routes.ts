@@ -78,7 +78,7 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/user/kyc-files/:externalUserId', {
     preValidation: readForm(3),
     schema: {
-      operationId: 'addKycFiles', tags, summary: 'Method A: Add KYC File',
+      operationId: 'uploadKycFiles', tags, summary: 'Method A: Add KYC File',
       ...multipartBody(
         'multipart/form-data with the document photos and a selfie, each JPEG, PNG or PDF (selfie: JPEG or PNG), at most 5 MB, 3 files. '
         + 'Parts by name: `front`, `back`, `selfie` (a passport: `front` or `document`, and `selfie`); or a repeated `files` part in that '
@@ -166,7 +166,7 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/user/verification', {
     schema: {
-      operationId: 'addUserVerification', tags, summary: 'Add User Verification',
+      operationId: 'submitUserVerification', tags, summary: 'Add User Verification',
       description: "The identity document's data. The user becomes ACTIVE (IBAN, active EUR balance, /webhook/user/status) once both "
         + 'this data and a passed identity check are in, whichever comes last. Replaceable until then; P676 after.',
       body: UserVerificationBody,
@@ -194,7 +194,7 @@ export const kycRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/v1/user/poa-files/:externalUserId', {
     preValidation: readForm(3),
     schema: {
-      operationId: 'addPoaFile', tags, summary: 'Add POA File',
+      operationId: 'uploadPoaFile', tags, summary: 'Add POA File',
       ...multipartBody(
         'multipart/form-data, parts named `files`: 1 to 3 proof-of-address documents, JPEG, PNG or PDF (judged by the bytes), at most '
         + '5 MB each. 201 WAITING, then /webhook/poa-verification/status. 202 P211 while one is under review; P447 once approved.',
