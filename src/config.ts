@@ -130,10 +130,20 @@ export const SETTINGS = {
   sepaReviewSeconds: setting('CENTUM_SEPA_REVIEW_SECONDS', integer(0, 30 * 86_400), 3600,
     'simulated manual review of incoming SEPA whose sender name does not match'),
   bankAddress: setting('CENTUM_SEPA_BANK_ADDRESS', text(), 'Gedimino pr. 1, Vilnius, LT', 'bank address shown in SEPA deposit info'),
-  publicUrl: setting('CENTUM_PUBLIC_URL', text('an http(s) URL', (raw) => /^https?:\/\/[^/]+$/.test(raw.replace(/\/$/, ''))), undefined,
-    'base URL of hosted pages (payment links) as payers reach them', '`http://HOST:PORT`'),
   travelRuleThresholdEur: setting('CENTUM_TRAVEL_RULE_THRESHOLD_EUR', decimal('1000000000'), new Decimal('1000'),
     'crypto deposits from an outside sender above this wait for travel-rule data', '`1000`'),
+  publicUrl: setting('CENTUM_PUBLIC_URL', text('an http(s) URL without a trailing slash', (raw) => /^https?:\/\/[^\s/]+(\/[^\s]*[^/\s])?$/.test(raw)),
+    undefined, 'base URL of hosted pages in links given to end users and payers (KYC verification, payment links)',
+    "(none: the API request's own host)"),
+  filesDir: setting('CENTUM_FILES_DIR', text(), undefined, 'folder of the encrypted KYC and POA files (the local file store)', '`DATA_DIR/files`'),
+  kycLinkTtlSeconds: setting('CENTUM_KYC_LINK_TTL_SECONDS', integer(60, 30 * 86_400), 3600,
+    'how long a hosted verification link works (partner clock); fetching a new link ends the previous one'),
+  kycReviewSeconds: setting('CENTUM_KYC_REVIEW_SECONDS', integer(0, 30 * 86_400), 300,
+    'simulated KYC provider: automatic review this long after the files are in (partner clock)'),
+  poaReviewSeconds: setting('CENTUM_POA_REVIEW_SECONDS', integer(0, 30 * 86_400), 3600,
+    'simulated proof-of-address review this long after the upload (partner clock)'),
+  poaForExtended: setting('CENTUM_POA_FOR_EXTENDED', oneOf('countries', 'always', 'never'), 'countries',
+    'who needs an approved proof of address for the extended tier (cards): `countries` (residents and citizens of AM, AR, AZ, GE, IL, MD, UA), `always` or `never`'),
 } as const;
 
 type Values = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends Setting<infer T> ? T : never };
@@ -191,11 +201,26 @@ export interface Config {
   trustProxy: boolean | string;
   /** Prints and creates a demo partner when the database has none. */
   demoPartner: boolean;
-  /** Base URL of hosted pages (no trailing slash): payment links are `${publicUrl}/pay/<token>`. */
-  publicUrl: string;
+  /**
+   * Base URL of hosted pages (no trailing slash): payment links are `${publicUrl}/pay/<token>`;
+   * undefined: the API request's own scheme and host (publicBaseUrl in src/kernel/web/page.ts).
+   */
+  publicUrl?: string;
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
   fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
   rails: RailSettings;
+  kyc: KycSettings;
+}
+
+/** KYC and proof of address (src/modules/kyc). */
+export interface KycSettings {
+  /** Folder of the local file store (encrypted files). */
+  filesDir: string;
+  linkTtlSeconds: number;
+  /** Simulated provider: seconds from submission to the automatic KYC review, and to the POA review. */
+  reviewSeconds: number;
+  poaReviewSeconds: number;
+  poaForExtended: 'countries' | 'always' | 'never';
 }
 
 /** Reads one setting: its fallback when unset or empty; ConfigError naming the variable when not valid. */
@@ -255,9 +280,16 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPrefix: v.rateLimitPrefix,
     trustProxy: v.trustProxy,
     demoPartner: v.demoPartner,
-    publicUrl: (v.publicUrl ?? `http://${v.host}:${v.port}`).replace(/\/$/, ''),
+    publicUrl: v.publicUrl,
     fx: { mode: v.fxMode, seed: v.fxSeed, feePercent: v.fxFeePercent.toString() },
     rails: railSettingsOf(env),
+    kyc: {
+      filesDir: path.resolve(v.filesDir ?? path.join(dataDir, 'files')),
+      linkTtlSeconds: v.kycLinkTtlSeconds,
+      reviewSeconds: v.kycReviewSeconds,
+      poaReviewSeconds: v.poaReviewSeconds,
+      poaForExtended: v.poaForExtended,
+    },
   };
 }
 

@@ -76,6 +76,15 @@ export const ERRORS = {
   P650: { name: 'webhook-url-not-allowed', status: 400, message: 'Webhook URL points at a private network' },
   P651: { name: 'webhook-delivery-not-found', status: 404, message: 'Webhook delivery not found' },
   P652: { name: 'webhook-not-configured', status: 400, message: 'Set a webhook URL and enable webhooks first' },
+  // Centum: KYC, proof of address, files (P670-P679)
+  P670: { name: 'too-many-files', status: 400, message: 'Too many files' },
+  P671: { name: 'kyc-files-incomplete', status: 400, message: 'The document needs other files' },
+  P672: { name: 'kyc-verification-open', status: 400, message: 'The user already has an open KYC verification' },
+  P673: { name: 'kyc-verification-not-found', status: 404, message: 'KYC verification not found' },
+  P674: { name: 'kyc-attempt-not-open', status: 400, message: 'The KYC attempt is not waiting for this' },
+  P675: { name: 'poa-not-waiting', status: 400, message: 'The proof of address is not waiting for a review' },
+  P676: { name: 'user-verification-exists', status: 400, message: 'Verification data was already accepted for this user' },
+  P677: { name: 'multipart-expected', status: 400, message: 'Send the files as multipart/form-data' },
   // Centum: payment links and hosted checkout (P680-P689)
   P680: { name: 'payment-link-not-found', status: 404, message: 'Payment link not found' },
   P681: { name: 'payment-link-closed', status: 400, message: 'Payment link is completed or expired' },

@@ -85,3 +85,18 @@ export type PaymentLinkException = keyof typeof PaymentLinkException;
 /** One transfer to a payment link: CONFIRMING on the chain, then SETTLED (converted and credited once). */
 export const PaymentLinkTransactionStatus = statuses('CONFIRMING', 'SETTLED');
 export type PaymentLinkTransactionStatus = keyof typeof PaymentLinkTransactionStatus;
+
+/** A KYC verification's outcome (spec 1.8): VERIFIED once an attempt succeeded; EXPIRED when it lapsed (redo). */
+export const KycVerificationStatus = statuses('NOT_VERIFIED', 'VERIFIED', 'EXPIRED');
+export type KycVerificationStatus = keyof typeof KycVerificationStatus;
+
+/**
+ * A KYC attempt (spec 1.8): PENDING (opened, or resubmission asked), VERIFICATION (files in, the
+ * provider is checking), then REJECTED_BY_PROVIDER (see rejectionReason) or SUCCESSFUL.
+ */
+export const KycAttemptStatus = statuses('PENDING', 'VERIFICATION', 'REJECTED_BY_PROVIDER', 'SUCCESSFUL');
+export type KycAttemptStatus = keyof typeof KycAttemptStatus;
+
+/** A proof-of-address review (spec 1.7): WAITING, then APPROVED, REJECTED (final: another document) or QUESTIONED (re-upload). */
+export const PoaStatus = statuses('WAITING', 'APPROVED', 'REJECTED', 'QUESTIONED');
+export type PoaStatus = keyof typeof PoaStatus;

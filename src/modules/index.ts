@@ -8,6 +8,7 @@ import { cryptoModule } from './crypto/index.js';
 import { exchangeModule } from './exchange/index.js';
 import { healthModule } from './health/index.js';
 import { historyModule } from './history/index.js';
+import { kycModule } from './kyc/index.js';
 import { ordersModule } from './orders/index.js';
 import { partnersModule } from './partners/index.js';
 import { paymentLinksModule } from './payment-links/index.js';
@@ -30,6 +31,7 @@ export const MODULES: readonly CentumModule[] = [
   sandboxModule,
   balancesModule,
   usersModule,
+  kycModule,
   historyModule,
   exchangeModule,
   ordersModule,

@@ -21,6 +21,7 @@ type Json = Record<string, any>;
 export const TAGS: { name: string; description: string }[] = [
   { name: 'Partner balances', description: "The partner's own balances, deposit addresses and identity." },
   { name: 'Users', description: 'Onboard users (KYC model or not), update, suspend and delete them. A user is named by the partner\'s `externalUserId`.' },
+  { name: 'KYC', description: 'Identity verification (Method A: the partner uploads document files; Method B: a hosted page for the user), the document data that activates a user, and proof of address.' },
   { name: 'User balances', description: "A user's balances: EUR (with an IBAN once KYC is approved) and one balance per crypto currency." },
   { name: 'Internal transfers', description: 'Move money between the partner and its users, or between users, at once and for free.' },
   { name: 'Exchange', description: 'Convert between currencies with a 40-second rate lock, on the partner\'s balances or a user\'s.' },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, PaymentLinkStatus,
-  PaymentLinkTransactionStatus, SepaDepositStatus, SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
+  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, KycAttemptStatus, KycVerificationStatus, OrderStatus,
+  PaymentLinkStatus, PaymentLinkTransactionStatus, PoaStatus, SepaDepositStatus, SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -27,6 +27,9 @@ const COLUMNS: [table: string, column: string, values: string[]][] = [
   ['holds', 'status', valuesOf(HoldStatus)],
   ['payment_links', 'status', valuesOf(PaymentLinkStatus)],
   ['payment_link_transactions', 'status', valuesOf(PaymentLinkTransactionStatus)],
+  ['kyc_verifications', 'verification_status', valuesOf(KycVerificationStatus)],
+  ['kyc_verifications', 'attempt_status', valuesOf(KycAttemptStatus)],
+  ['poa_verifications', 'status', valuesOf(PoaStatus)],
 ];
 
 describe('status unions', () => {

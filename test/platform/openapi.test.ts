@@ -21,7 +21,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** Events whose features do not exist yet (docs/webhooks.md, "engine only"): described once their module is merged. */
 const NOT_BUILT: EventType[] = [
-  'kyc_file.status', 'poa_verification.status', 'kyc_verification.status', 'card_transaction.status', 'payment_link.status',
+  'card_transaction.status',
   'card.3ds_code', 'card.activation_code',
 ];
 

@@ -268,6 +268,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/user/kyc-files/{externalUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Method A: Add KYC File
+         * @description multipart/form-data with the document photos and a selfie, each JPEG, PNG or PDF (selfie: JPEG or PNG), at most 5 MB, 3 files. Parts by name: `front`, `back`, `selfie` (a passport: `front` or `document`, and `selfie`); or a repeated `files` part in that order. Optional field `documentType` (ID_CARD, PASSPORT, RESIDENCE_PERMIT, DRIVER_LICENSE; default ID_CARD with three files, PASSPORT with two). Types are judged by the bytes. Answers 201; /webhook/kyc-files/status ADDED (or ERROR), then /webhook/kyc/status as the provider reviews.
+         */
+        post: operations["uploadKycFiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kyc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Method B: Creating KYC Verification
+         * @description Opens a hosted verification (attemptStatus PENDING) for a KYC-model user waiting for verification; at most one open verification per user (P672). Conditional fields: taxId for BUSINESS_ACTIVITY, occupation for SALARY, additionalInfo for the others.
+         */
+        post: operations["createKycVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kyc/verification/{externalUserId}/{verificationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Method B: Redirect to Verification
+         * @description Answers JSON with the URL of the hosted verification page (not a redirect: a fetch() or server client reads the URL and sends its user there). Each call issues a new link and ends the previous one; it expires after CENTUM_KYC_LINK_TTL_SECONDS.
+         */
+        get: operations["getKycVerificationLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kyc/status/{externalUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Method B: Get KYC Status
+         * @description The user's latest KYC verification (Method A or B); P445 when the user has none.
+         */
+        get: operations["getKycStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add User Verification
+         * @description The identity document's data. The user becomes ACTIVE (IBAN, active EUR balance, /webhook/user/status) once both this data and a passed identity check are in, whichever comes last. Replaceable until then; P676 after.
+         */
+        post: operations["submitUserVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user/poa-files/{externalUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add POA File
+         * @description multipart/form-data, parts named `files`: 1 to 3 proof-of-address documents, JPEG, PNG or PDF (judged by the bytes), at most 5 MB each. 201 WAITING, then /webhook/poa-verification/status. 202 P211 while one is under review; P447 once approved.
+         */
+        post: operations["uploadPoaFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/partner/transaction-history": {
         parameters: {
             query?: never;
@@ -1116,6 +1236,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/kyc/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide the user's latest KYC attempt (simulated provider)
+         * @description APPROVE or REJECT an open attempt; RESUBMIT an attempt whose files are in (it goes back to PENDING); EXPIRE the latest verification. REJECT with retryAllowed false rejects the user for good. Each change sends /webhook/kyc/status.
+         */
+        post: operations["decideKycAttempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/poa/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide the user's proof of address under review (simulated provider)
+         * @description APPROVED, REJECTED (final: another document is needed) or QUESTIONED (upload a clearer file). Sends /webhook/poa-verification/status.
+         */
+        post: operations["decidePoaReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sandbox/sepa-deposit": {
         parameters: {
             query?: never;
@@ -1194,6 +1354,72 @@ export interface webhooks {
          *     Sent to the partner's webhook base URL + `/webhook/user/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `user.status_changed`.
          */
         post: operations["userStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "kyc_file.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * kyc_file.status: KycFilesWebhook
+         * @description POST /webhook/kyc-files/status after a Method A upload: ADDED (accepted) or ERROR (could not be processed)
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/kyc-files/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `kyc_file.status_changed`.
+         */
+        post: operations["kycFileStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "poa_verification.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * poa_verification.status: PoaVerificationWebhook
+         * @description POST /webhook/poa-verification/status on every change of a proof-of-address review
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/poa-verification/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `poa_verification.status_changed`.
+         */
+        post: operations["poaVerificationStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "kyc_verification.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * kyc_verification.status: KycVerificationWebhook
+         * @description POST /webhook/kyc/status on every change of a KYC attempt
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/kyc/status`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `kyc_verification.status_changed`.
+         */
+        post: operations["kycVerificationStatusWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1519,6 +1745,58 @@ export interface components {
              * @example u-1
              */
             externalUserId?: string;
+        };
+        /**
+         * CreateKycVerificationRequest
+         * @description Opens a hosted KYC verification (Method B)
+         */
+        CreateKycVerificationRequest: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /**
+             * @example PASSPORT
+             * @enum {string}
+             */
+            documentType: "ID_CARD" | "PASSPORT" | "RESIDENCE_PERMIT" | "DRIVER_LICENSE";
+            /**
+             * @description Country of residence, ISO 3166-1 alpha-2
+             * @example PL
+             */
+            country: string;
+            /**
+             * @example SALARY
+             * @enum {string}
+             */
+            incomeSource: "BUSINESS_ACTIVITY" | "SALARY" | "OTHER" | "MAINTAINED_BY_FAMILY" | "INVESTMENTS" | "SOCIAL_BENEFITS" | "TENANCY";
+            /**
+             * @example DAILY_USE
+             * @enum {string}
+             */
+            openAccountReason: "INVESTMENTS_OR_CRYPTOCURRENCIE" | "CURRENCY_EXCHANGE" | "DAILY_USE" | "GAMING_OR_GAMBLING" | "TRANSFER_OF_FUNDS_OUTSIDE_OF_EUROPE";
+            /**
+             * @description Required when incomeSource is BUSINESS_ACTIVITY
+             * @example PL5252248481
+             */
+            taxId?: string;
+            /**
+             * @description Required when incomeSource is SALARY
+             * @example ENGINEERING
+             * @enum {string}
+             */
+            occupation?: "IT" | "HEALTHCARE_AND_MEDICAL_SERVICES" | "FINANCE_AND_ACCOUNTING" | "EDUCATION_AND_TEACHING" | "SALES_AND_MARKETING" | "ENGINEERING" | "CUSTOMER_SERVICE" | "ADMINISTRATION_AND_OFFICE_MANAGEMENT" | "LEGAL_SERVICES" | "ARTS_AND_DESIGN" | "RETAIL_AND_SALES" | "CONSTRUCTION_AND_TRADES" | "HUMAN_RESOURCES" | "MANUFACTURING_AND_PRODUCTION" | "SCIENCE_AND_RESEARCH";
+            /**
+             * @description Required when incomeSource is SALARY, OTHER, MAINTAINED_BY_FAMILY, INVESTMENTS, SOCIAL_BENEFITS or TENANCY
+             * @example Salaried civil engineer
+             */
+            additionalInfo?: string;
+            /**
+             * @description Centum addition: where the hosted page's result screen sends the user back (https; http in the sandbox)
+             * @example https://partner.example/kyc/done
+             */
+            redirectUrl?: string;
         };
         /**
          * CreatePaymentLink
@@ -2242,6 +2520,91 @@ export interface components {
             decision: "APPROVED" | "REJECTED";
         };
         /**
+         * KycFilesAdded
+         * @description The files were stored and handed to the KYC provider
+         */
+        KycFilesAdded: {
+            externalUserId: string;
+            /** Format: uuid */
+            verificationId: string;
+            /**
+             * @example PASSPORT
+             * @enum {string}
+             */
+            documentType: "ID_CARD" | "PASSPORT" | "RESIDENCE_PERMIT" | "DRIVER_LICENSE";
+            /**
+             * @description As /webhook/kyc-files/status says
+             * @enum {string}
+             */
+            status: "ADDED" | "ERROR";
+            files: components["schemas"]["StoredDocumentFile"][];
+        };
+        /**
+         * KycFilesUpload
+         * @description multipart/form-data parts
+         */
+        KycFilesUpload: {
+            /**
+             * Format: binary
+             * @description Front of the document (a passport: its photo page)
+             */
+            front?: string;
+            /**
+             * Format: binary
+             * @description Back of the document (ID card, residence permit, driver licence)
+             */
+            back?: string;
+            /**
+             * Format: binary
+             * @description Selfie (JPEG or PNG)
+             */
+            selfie?: string;
+            /**
+             * Format: binary
+             * @description A passport's photo page (same as front)
+             */
+            document?: string;
+            /**
+             * Format: binary
+             * @description Instead of named parts: repeated, in the order front, back, selfie (passport: document, selfie)
+             */
+            files?: string;
+            /**
+             * @description Text field (optional)
+             * @enum {string}
+             */
+            documentType?: "ID_CARD" | "PASSPORT" | "RESIDENCE_PERMIT" | "DRIVER_LICENSE";
+        };
+        /**
+         * KycFilesWebhook
+         * @description POST /webhook/kyc-files/status after a Method A upload: ADDED (accepted) or ERROR (could not be processed)
+         */
+        KycFilesWebhook: {
+            externalUserId: string;
+            /** @enum {string} */
+            status: "ADDED" | "ERROR";
+        };
+        /**
+         * KycStatus
+         * @description The user's latest KYC verification
+         */
+        KycStatus: {
+            externalUserId: string;
+            /** Format: uuid */
+            verificationId: string;
+            /**
+             * @example NOT_VERIFIED
+             * @enum {string}
+             */
+            verificationStatus: "NOT_VERIFIED" | "VERIFIED" | "EXPIRED";
+            /**
+             * @example REJECTED_BY_PROVIDER
+             * @enum {string}
+             */
+            attemptStatus: "PENDING" | "VERIFICATION" | "REJECTED_BY_PROVIDER" | "SUCCESSFUL";
+            rejectionReason: string | null;
+        };
+        /**
          * KycUserCreated
          * @description The new user (waiting for its KYC decision) and its balances
          */
@@ -2256,6 +2619,54 @@ export interface components {
             poaRequired: boolean;
             fiatBalances: components["schemas"]["FiatBalance"][];
             cryptoBalances: components["schemas"]["CryptoBalance"][];
+        };
+        /**
+         * KycVerificationCreated
+         * @description The new verification: pass verificationId to Redirect to Verification
+         */
+        KycVerificationCreated: {
+            /**
+             * Format: uuid
+             * @example 0b8f7a52-6d0e-4c55-9a3e-2f1d7c9b4e61
+             */
+            verificationId: string;
+            externalUserId: string;
+            /** @enum {string} */
+            verificationStatus: "NOT_VERIFIED" | "VERIFIED" | "EXPIRED";
+            /** @enum {string} */
+            attemptStatus: "PENDING" | "VERIFICATION" | "REJECTED_BY_PROVIDER" | "SUCCESSFUL";
+        };
+        /**
+         * KycVerificationLink
+         * @description A fresh link to the hosted verification page (the previous link stops working)
+         */
+        KycVerificationLink: {
+            /** Format: uuid */
+            verificationId: string;
+            /**
+             * @description The hosted page for the end user; a bearer link: give it to that user only
+             * @example https://centum.example/kyc/verify/3q2-…
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @description The link stops working then (partner clock)
+             */
+            expiresAt: string;
+        };
+        /**
+         * KycVerificationWebhook
+         * @description POST /webhook/kyc/status on every change of a KYC attempt
+         */
+        KycVerificationWebhook: {
+            externalUserId: string;
+            /** Format: uuid */
+            verificationId: string;
+            /** @enum {string} */
+            verificationStatus: "NOT_VERIFIED" | "VERIFIED" | "EXPIRED";
+            /** @enum {string} */
+            attemptStatus: "PENDING" | "VERIFICATION" | "REJECTED_BY_PROVIDER" | "SUCCESSFUL";
+            rejectionReason: string | null;
         };
         /**
          * NetworkConfig
@@ -3020,6 +3431,41 @@ export interface components {
             transactions: components["schemas"]["PaymentLinkTransaction"][];
         };
         /**
+         * PoaFilesAdded
+         * @description The proof of address is stored and waits for its review
+         */
+        PoaFilesAdded: {
+            externalUserId: string;
+            /** Format: uuid */
+            poaVerificationId: string;
+            /**
+             * @example WAITING
+             * @enum {string}
+             */
+            status: "WAITING" | "APPROVED" | "REJECTED" | "QUESTIONED";
+            files: components["schemas"]["StoredDocumentFile"][];
+        };
+        /**
+         * PoaFilesUpload
+         * @description multipart/form-data parts
+         */
+        PoaFilesUpload: {
+            /**
+             * Format: binary
+             * @description A proof-of-address document; the part repeats for up to 3 files
+             */
+            files?: string;
+        };
+        /**
+         * PoaVerificationWebhook
+         * @description POST /webhook/poa-verification/status on every change of a proof-of-address review
+         */
+        PoaVerificationWebhook: {
+            externalUserId: string;
+            /** @enum {string} */
+            status: "WAITING" | "APPROVED" | "REJECTED" | "QUESTIONED";
+        };
+        /**
          * RotatedApiKey
          * @description The new API key (shown once)
          */
@@ -3042,6 +3488,23 @@ export interface components {
              */
             id: string;
             webhookToken: string;
+        };
+        /** SandboxKycDecision */
+        SandboxKycDecision: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /**
+             * @example REJECT
+             * @enum {string}
+             */
+            decision: "APPROVE" | "REJECT" | "RESUBMIT" | "EXPIRE";
+            /** @example NO_FACE_FOUND */
+            rejectionReason?: string;
+            /** @default true */
+            retryAllowed?: boolean;
         };
         /**
          * SandboxLinkDeposit
@@ -3081,6 +3544,33 @@ export interface components {
              * @example 10.50
              */
             amount: string | number;
+        };
+        /** SandboxPoaDecision */
+        SandboxPoaDecision: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "APPROVED" | "REJECTED" | "QUESTIONED";
+            /** @example ADDRESS_NOT_MATCHING */
+            reason?: string;
+        };
+        /**
+         * SandboxPoaDecisionResult
+         * @description The review is decided; /webhook/poa-verification/status carries the same
+         */
+        SandboxPoaDecisionResult: {
+            externalUserId: string;
+            /**
+             * @example APPROVED
+             * @enum {string}
+             */
+            status: "WAITING" | "APPROVED" | "REJECTED" | "QUESTIONED";
         };
         /** SepaContact */
         SepaContact: {
@@ -3358,6 +3848,21 @@ export interface components {
             /** @example DE89370400440532013000 */
             senderIban?: string;
             reference?: string;
+        };
+        /** StoredDocumentFile */
+        StoredDocumentFile: {
+            /** Format: uuid */
+            fileId: string;
+            /** @enum {string} */
+            side: "FRONT" | "BACK" | "SELFIE" | "POA";
+            /**
+             * @description Detected from the bytes
+             * @enum {string}
+             */
+            contentType: "image/jpeg" | "image/png" | "application/pdf";
+            size: number;
+            /** @description SHA-256 of the uploaded bytes, hex */
+            sha256: string;
         };
         /**
          * Transaction
@@ -3718,6 +4223,44 @@ export interface components {
             pesel: string | null;
             birthCountry: string | null;
             birthDate: string | null;
+        };
+        /**
+         * UserVerificationAccepted
+         * @description The data is stored; the user is ACTIVE when the identity check passed as well
+         */
+        UserVerificationAccepted: {
+            externalUserId: string;
+            /**
+             * @description The user's status: ACTIVE once the identity check passed too, else WAITING_FOR_VERIFICATION
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "WAITING_FOR_VERIFICATION" | "ACTIVE" | "REJECTED" | "SUSPENDED" | "DELETED";
+            verificationStatus: ("NOT_VERIFIED" | "VERIFIED" | "EXPIRED") | null;
+        };
+        /**
+         * UserVerificationRequest
+         * @description The identity document's data (Add User Verification)
+         */
+        UserVerificationRequest: {
+            /**
+             * @description The partner's own id for the user (unique per partner, never reused)
+             * @example user-42
+             */
+            externalUserId: string;
+            /**
+             * @example PASSPORT
+             * @enum {string}
+             */
+            documentType: "ID_CARD" | "PASSPORT" | "RESIDENCE_PERMIT" | "DRIVER_LICENSE";
+            /** @example ABC123456 */
+            documentNumber: string;
+            /** @example PL */
+            issuingCountry?: string;
+            /** @example 2021-04-01 */
+            issueDate?: string;
+            /** @example 2031-04-01 */
+            expiryDate?: string;
         };
         /**
          * Wallet
@@ -4959,6 +5502,606 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadKycFiles: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        /** @description multipart/form-data parts */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["KycFilesUpload"];
+            };
+        };
+        responses: {
+            /** @description The files were stored and handed to the KYC provider */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycFilesAdded"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P426` invalid-file-type: Invalid file type
+             *     - `P440` file-too-large: File too large
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P617` kyc-already-decided: User is not waiting for a KYC decision
+             *     - `P670` too-many-files: Too many files
+             *     - `P671` kyc-files-incomplete: The document needs other files
+             *     - `P672` kyc-verification-open: The user already has an open KYC verification
+             *     - `P677` multipart-expected: Send the files as multipart/form-data
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKycVerification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Opens a hosted KYC verification (Method B) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKycVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The new verification: pass verificationId to Redirect to Verification */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycVerificationCreated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P617` kyc-already-decided: User is not waiting for a KYC decision
+             *     - `P672` kyc-verification-open: The user already has an open KYC verification
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKycVerificationLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+                verificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A fresh link to the hosted verification page (the previous link stops working) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycVerificationLink"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P674` kyc-attempt-not-open: The KYC attempt is not waiting for this
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P673` kyc-verification-not-found: KYC verification not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKycStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's latest KYC verification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycStatus"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P445` kyc-not-found: KYC not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitUserVerification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The identity document's data (Add User Verification) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description The data is stored; the user is ACTIVE when the identity check passed as well */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserVerificationAccepted"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P617` kyc-already-decided: User is not waiting for a KYC decision
+             *     - `P676` user-verification-exists: Verification data was already accepted for this user
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadPoaFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The partner's own id for the user (unique per partner, never reused)
+                 * @example user-42
+                 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        /** @description multipart/form-data parts */
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["PoaFilesUpload"];
+            };
+        };
+        responses: {
+            /** @description The proof of address is stored and waits for its review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoaFilesAdded"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P426` invalid-file-type: Invalid file type
+             *     - `P440` file-too-large: File too large
+             *     - `P447` poa-already-verified: POA already verified
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P670` too-many-files: Too many files
+             *     - `P677` multipart-expected: Send the files as multipart/form-data
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /**
@@ -8983,6 +10126,226 @@ export interface operations {
             };
         };
     };
+    decideKycAttempt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxKycDecision"];
+            };
+        };
+        responses: {
+            /** @description The user's latest KYC verification */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KycStatus"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P674` kyc-attempt-not-open: The KYC attempt is not waiting for this
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P445` kyc-not-found: KYC not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decidePoaReview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxPoaDecision"];
+            };
+        };
+        responses: {
+            /** @description The review is decided; /webhook/poa-verification/status carries the same */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxPoaDecisionResult"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P675` poa-not-waiting: The proof of address is not waiting for a review
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P460` poa-verification-not-found: POA verification not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     simulateSepaDeposit: {
         parameters: {
             query?: never;
@@ -9359,6 +10722,219 @@ export interface operations {
                     /** Format: date-time */
                     created_at: string;
                     data: components["schemas"]["UserStatusWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    kycFileStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KycFilesWebhook"] | {
+                    /** @constant */
+                    event_type: "kyc_file.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["KycFilesWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    poaVerificationStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoaVerificationWebhook"] | {
+                    /** @constant */
+                    event_type: "poa_verification.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["PoaVerificationWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    kycVerificationStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KycVerificationWebhook"] | {
+                    /** @constant */
+                    event_type: "kyc_verification.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["KycVerificationWebhook"];
                 };
             };
         };

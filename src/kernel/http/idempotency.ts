@@ -22,6 +22,11 @@ import { RETRY_AFTER_SECONDS } from './errors.js';
  * key left IN_PROGRESS by a crash becomes recoverable when its lease runs out.
  *
  * Server failures (5xx, P500) roll the effect back and keep no result, so they may be retried.
+ *
+ * The hash covers the method, URL and `request.body`. Routes that take files (multipart) read their
+ * form in `preValidation`, before this `preHandler`, and set the body to the form's digest: its
+ * fields and each file's name, type, size and SHA-256 (src/modules/kyc/files.ts, `formDigest`), so
+ * the same key with other files is P601 without the bytes being hashed twice or kept.
  */
 export type IdempotencyMode = 'transaction' | 'lease';
 

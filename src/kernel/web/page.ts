@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, raw, type Html } from './html.js';
 
 /**
@@ -96,4 +96,12 @@ export function sendPage(reply: FastifyReply, options: PageOptions, status = 200
         `media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
     )
     .send(renderPage(options, nonce));
+}
+
+/**
+ * The base URL of hosted page links given out in an API answer: CENTUM_PUBLIC_URL when set (set it
+ * in production, behind a proxy), else the scheme and host the API request itself came to.
+ */
+export function publicBaseUrl(configured: string | undefined, request: FastifyRequest): string {
+  return configured ?? `${request.protocol}://${request.host}`;
 }

@@ -1,3 +1,4 @@
+import { publicBaseUrl } from '../../kernel/web/page.js';
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { errorResponses } from '../../kernel/schemas.js';
@@ -23,7 +24,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx((q) => createLink(q, {
-      partnerId: request.partner.id, kind: 'STANDARD', body: request.body, settings: DEFAULT_CHECKOUT, now, publicUrl: config.publicUrl,
+      partnerId: request.partner.id, kind: 'STANDARD', body: request.body, settings: DEFAULT_CHECKOUT, now, publicUrl: publicBaseUrl(config.publicUrl, request),
     }));
   });
 
@@ -42,7 +43,7 @@ export const paymentLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const now = partnerNow(request.partner.clockOffsetMs);
     return db.tx(async (q) => createLink(q, {
       partnerId: request.partner.id, kind: 'CHECKOUT', body: request.body, settings: await getCheckoutSettings(q, request.partner.id),
-      now, publicUrl: config.publicUrl,
+      now, publicUrl: publicBaseUrl(config.publicUrl, request),
     }));
   });
 

@@ -16,6 +16,8 @@ export const usersModule: CentumModule = {
 };
 
 export { ExternalUserId, UserParams } from './schemas.js';
-export { requireUser, requireUserAccounts, type UserRow } from './service.js';
+export { decideKyc, requireUser, requireUserAccounts, USER_DELETED_JOB, type UserRow } from './service.js';
 export { knownBalance, rememberBalance, type BalanceIds } from './money-movers.js';
 export { fullName, holderNames, UserObject, userObject } from './user-object.js';
+export { poaRequired } from './validation.js';
+export { COUNTRY_CODES } from './countries.js';

@@ -4,6 +4,7 @@ import { newId } from '../../kernel/ids.js';
 import { findAccount, listAccounts, lockAccounts, openAccount, post, setAccountStatus, type AccountRow } from '../../ledger/index.js';
 import type { CurrencyCode } from '../../kernel/currencies.js';
 import { emitEvent } from '../../outbox/events.js';
+import { enqueueJob } from '../../jobs/queue.js';
 import { BalanceStatus, UserStatus, type SuspendableUserStatus } from '../../kernel/statuses.js';
 import { assertUserMayMoveMoney } from '../../money/refusals.js';
 import { sweepOnDeletion } from '../../money/postings.js';
@@ -148,6 +149,12 @@ export async function unsuspendUser(q: Queryable, user: UserRow, now: Date): Pro
 }
 
 /**
+ * Queued when a user is deleted, due at once: what other modules keep about the user and must
+ * forget (the kyc module purges its files) is done by the handler declared for this kind.
+ */
+export const USER_DELETED_JOB = 'user.deleted';
+
+/**
  * Deletes a user: every balance is swept to the partner's balance of the same currency in one
  * posting ('user_deletion'), the balances are closed and the user can never be used again.
  * Refused (P616) while an operation still holds some of the user's money.
@@ -169,10 +176,16 @@ export async function deleteUser(q: Queryable, user: UserRow, now: Date): Promis
   });
   if (sweep) await post(q, sweep);
   for (const account of accounts) await setAccountStatus(q, account.id, BalanceStatus.CLOSED);
+  // The user's document files (KYC, proof of address) are purged by the kyc module's handler.
+  await enqueueJob(q, { kind: USER_DELETED_JOB, partnerId: user.partner_id, runAt: now, payload: { userId: user.id } });
   return changeStatus(q, user, UserStatus.DELETED, now, { deleted: true, statusBeforeSuspension: null });
 }
 
-/** Sandbox KYC decision for a KYC user waiting for it: APPROVED activates EUR with an IBAN. */
+/**
+ * The KYC decision for a KYC user waiting for it: APPROVED activates EUR with an IBAN and the user
+ * (once: a second call is P617), REJECTED is final. Both emit /webhook/user/status. Called by the
+ * sandbox shortcut and by the kyc module when the identity check and the verification data are in.
+ */
 export async function decideKyc(q: Queryable, user: UserRow, decision: 'APPROVED' | 'REJECTED', now: Date): Promise<UserRow> {
   if (user.model !== 'KYC') throw new ApiError('P614', 'KYC decisions apply to users of the KYC model only');
   if (user.status !== UserStatus.WAITING_FOR_VERIFICATION) throw new ApiError('P617');
