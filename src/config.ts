@@ -54,6 +54,31 @@ const secondsList: Reader<number[]> = {
   },
 };
 
+/** The EU member states, where cards are issued by default. */
+export const EU_COUNTRIES = [
+  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL',
+  'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+] as const;
+
+/** Comma-separated ISO 3166-1 alpha-2 codes. */
+const countryList: Reader<string[]> = {
+  expected: 'comma-separated two-letter country codes (AT,BE,...)',
+  parse: (raw) => {
+    const parts = raw.split(',').map((p) => p.trim().toUpperCase());
+    return parts.every((p) => /^[A-Z]{2}$/.test(p)) ? parts : undefined;
+  },
+};
+
+/** Six whole EUR amounts: monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom. */
+const cardLimitList: Reader<number[]> = {
+  expected: 'six comma-separated whole EUR amounts (monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom)',
+  parse: (raw) => {
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.length !== 6 || parts.some((p) => !/^\d{1,9}$/.test(p))) return undefined;
+    return parts.map(Number);
+  },
+};
+
 /** `true`/`false`, or proxy addresses and CIDRs whose X-Forwarded-For is believed. */
 const proxies: Reader<boolean | string> = {
   expected: 'true, false, or proxy addresses (10.0.0.1,10.1.0.0/16)',
@@ -130,6 +155,20 @@ export const SETTINGS = {
   bankAddress: setting('CENTUM_SEPA_BANK_ADDRESS', text(), 'Gedimino pr. 1, Vilnius, LT', 'bank address shown in SEPA deposit info'),
   travelRuleThresholdEur: setting('CENTUM_TRAVEL_RULE_THRESHOLD_EUR', decimal('1000000000'), new Decimal('1000'),
     'crypto deposits from an outside sender above this wait for travel-rule data', '`1000`'),
+  cardBin: setting('CENTUM_CARD_BIN', text('6 to 8 digits', (raw) => /^\d{6,8}$/.test(raw)), '535456',
+    'test BIN (issuer prefix) of the virtual card numbers'),
+  cardCountries: setting('CENTUM_CARD_COUNTRIES', countryList, [...EU_COUNTRIES], 'countries (ISO alpha-2) whose users may get cards',
+    'the 27 EU member states'),
+  cardRequirePoa: setting('CENTUM_CARD_REQUIRE_POA', boolean, false,
+    'cards need an extended user: verified and, when `true`, an approved proof of address'),
+  cardLimitsDefault: setting('CENTUM_CARD_LIMITS_DEFAULT', cardLimitList, [5000, 1000, 1000, 200, 3000, 500],
+    'new card limits in EUR: monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom', '`5000,1000,1000,200,3000,500`'),
+  cardLimitsMax: setting('CENTUM_CARD_LIMITS_MAX', cardLimitList, [20000, 5000, 5000, 1000, 10000, 3000],
+    'highest card limits a partner may set, same order', '`20000,5000,5000,1000,10000,3000`'),
+  cardAuthExpirySeconds: setting('CENTUM_CARD_AUTH_EXPIRY_SECONDS', integer(60, 60 * 86_400), 7 * 86_400,
+    'an authorization neither captured nor reversed expires (hold released) after it'),
+  cardFeeEur: setting('CENTUM_CARD_FEE_EUR', decimal('100', 2), new Decimal('0.25'), 'monthly fee per card, from the partner\'s EUR balance',
+    '`0.25`'),
 } as const;
 
 type Values = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends Setting<infer T> ? T : never };
@@ -147,6 +186,23 @@ export interface RailSettings {
   travelRuleThresholdEur: Decimal;
   /** Address of the simulated bank, shown by Get SEPA Deposit Info. */
   bankAddress: string;
+}
+
+/** Settings of the virtual cards (src/modules/cards) and their simulated network. */
+export interface CardSettings {
+  /** Issuer prefix of the card numbers (a test range). */
+  bin: string;
+  /** Countries (upper-case alpha-2) whose users may get cards. */
+  countries: string[];
+  /** An extended user needs an approved proof of address too (off: verified is enough). */
+  requirePoa: boolean;
+  /** Limits in whole EUR, in the contract's order: monthlyTrxAll, dailyTrxAll, monthlyTrxAtm, dailyTrxAtm, monthlyTrxEcom, dailyTrxEcom. */
+  limitsDefault: number[];
+  limitsMax: number[];
+  /** Seconds an authorization stays held before it expires. */
+  authExpirySeconds: number;
+  /** Monthly fee per card, EUR cents. */
+  feeCents: bigint;
 }
 
 export interface Config {
@@ -190,6 +246,7 @@ export interface Config {
   /** FX: 'simulated' (moving rates) or 'fixed' (BASE_EUR_RATES, for tests); seed; exchange fee in percent. */
   fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
   rails: RailSettings;
+  cards: CardSettings;
 }
 
 /** Reads one setting: its fallback when unset or empty; ConfigError naming the variable when not valid. */
@@ -251,6 +308,11 @@ export function loadConfig(env: Env = process.env): Config {
     demoPartner: v.demoPartner,
     fx: { mode: v.fxMode, seed: v.fxSeed, feePercent: v.fxFeePercent.toString() },
     rails: railSettingsOf(env),
+    cards: {
+      bin: v.cardBin, countries: v.cardCountries, requirePoa: v.cardRequirePoa,
+      limitsDefault: v.cardLimitsDefault, limitsMax: v.cardLimitsMax, authExpirySeconds: v.cardAuthExpirySeconds,
+      feeCents: BigInt(v.cardFeeEur.mul(100).toFixed(0)),
+    },
   };
 }
 

@@ -229,6 +229,62 @@ export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Adds to a pending hold (a card authorization's increment): the held account's available balance
+ * must cover `amount` (P433). Returns false when the hold is no longer pending. The hold row, then
+ * its balance, in the lock order.
+ */
+export async function increaseHold(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
+  if (amount <= 0n) throw new Error('hold increase must be positive');
+  const [held] = await q.query<{ account_id: string }>(
+    `UPDATE holds SET amount = amount + $2 WHERE id = $1 AND status = '${HoldStatus.PENDING}' RETURNING account_id`,
+    [holdId, amount],
+  );
+  if (!held) return false;
+  const rows = await q.query(
+    `UPDATE accounts SET pending_debits = pending_debits + $1
+     WHERE id = $2 AND owner_type <> 'house' AND posted - pending_debits >= $1 RETURNING id`,
+    [amount, held.account_id],
+  );
+  // The hold row already grew: the caller's transaction must not commit (the error aborts it).
+  if (rows.length === 0) throw new ApiError('P433');
+  return true;
+}
+
+/**
+ * Partial release of a pending hold (a partial reversal): `amount` is given back and the hold stays
+ * pending with the rest. Releasing all of it is `voidHold`. Returns false when the hold is no
+ * longer pending or holds no more than `amount` (nothing changes then).
+ */
+export async function releaseHoldPart(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
+  if (amount <= 0n) throw new Error('released amount must be positive');
+  const [held] = await q.query<{ account_id: string }>(
+    `UPDATE holds SET amount = amount - $2 WHERE id = $1 AND status = '${HoldStatus.PENDING}' AND amount > $2 RETURNING account_id`,
+    [holdId, amount],
+  );
+  if (!held) return false;
+  await q.query('UPDATE accounts SET pending_debits = pending_debits - $1 WHERE id = $2', [amount, held.account_id]);
+  return true;
+}
+
+/**
+ * Partial or full capture: posts `amount` (at most what is held) of a pending hold from the held
+ * account to `to`, and releases the rest. `postHold` with one debit line; null when the hold was
+ * already resolved, so two captures racing move money once.
+ */
+export async function captureHold(
+  q: Queryable,
+  holdId: string,
+  capture: { accountId: string; amount: bigint; to: AccountRef; currency: CurrencyCode } & Omit<PostingInput, 'lines'>,
+): Promise<string | null> {
+  const { accountId, amount, to, currency, ...posting } = capture;
+  if (amount <= 0n) throw new Error('capture must be positive');
+  return postHold(q, holdId, {
+    ...posting,
+    lines: [{ account: { accountId }, currency, amount: -amount }, { account: to, currency, amount }],
+  });
+}
+
 export interface InvariantReport {
   balanced: boolean;
   /** Currencies whose balances do not sum to zero, with the sum in minor units. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, SepaDepositStatus,
+  BalanceStatus, CardAuthorizationStatus, CardChannel, CardStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, SepaDepositStatus,
   SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -25,6 +25,10 @@ const COLUMNS: [table: string, column: string, values: string[]][] = [
   ['crypto_withdrawals', 'status', valuesOf(CryptoWithdrawalStatus)],
   ['crypto_deposits', 'status', valuesOf(CryptoDepositStatus)],
   ['holds', 'status', valuesOf(HoldStatus)],
+  ['cards', 'status', valuesOf(CardStatus)],
+  ['cards', 'status_before_suspension', valuesOf(CardStatus).filter((s) => s !== CardStatus.SUSPENDED && s !== CardStatus.DELETED)],
+  ['card_authorizations', 'status', valuesOf(CardAuthorizationStatus)],
+  ['card_authorizations', 'channel', valuesOf(CardChannel)],
 ];
 
 describe('status unions', () => {
