@@ -230,24 +230,23 @@ export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
 }
 
 /**
- * Adds to a pending hold (a card authorization's increment): the held account's available balance
- * must cover `amount` (P433). Returns false when the hold is no longer pending. The hold row, then
- * its balance, in the lock order.
+ * Adds to a pending hold (a card authorization's increment), in one statement: the hold row is
+ * locked, then its balance takes the extra only if its available balance covers it, then the hold
+ * grows. P433 when short (nothing changed, the transaction goes on); false when the hold is no
+ * longer pending.
  */
 export async function increaseHold(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
   if (amount <= 0n) throw new Error('hold increase must be positive');
-  const [held] = await q.query<{ account_id: string }>(
-    `UPDATE holds SET amount = amount + $2 WHERE id = $1 AND status = '${HoldStatus.PENDING}' RETURNING account_id`,
+  const [result] = await q.query<{ pending: number; grown: number }>(
+    `WITH h AS (SELECT account_id FROM holds WHERE id = $1 AND status = '${HoldStatus.PENDING}' FOR NO KEY UPDATE),
+          a AS (UPDATE accounts SET pending_debits = pending_debits + $2
+                WHERE id = (SELECT account_id FROM h) AND owner_type <> 'house' AND posted - pending_debits >= $2 RETURNING id),
+          u AS (UPDATE holds SET amount = amount + $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM a) RETURNING id)
+     SELECT (SELECT count(*) FROM h)::int AS pending, (SELECT count(*) FROM u)::int AS grown`,
     [holdId, amount],
   );
-  if (!held) return false;
-  const rows = await q.query(
-    `UPDATE accounts SET pending_debits = pending_debits + $1
-     WHERE id = $2 AND owner_type <> 'house' AND posted - pending_debits >= $1 RETURNING id`,
-    [amount, held.account_id],
-  );
-  // The hold row already grew: the caller's transaction must not commit (the error aborts it).
-  if (rows.length === 0) throw new ApiError('P433');
+  if (!result.pending) return false;
+  if (!result.grown) throw new ApiError('P433');
   return true;
 }
 

@@ -70,7 +70,7 @@ describe('partial holds', () => {
 
   it('captures and voids racing on one hold resolve it once', async () => {
     const f = await heldAccount(500n);
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => t.db.tx((q) => (i % 2
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => t.db.tx<string | boolean | null>((q) => (i % 2
       ? voidHold(q, f.holdId)
       : captureHold(q, f.holdId, {
         partnerId: f.partnerId, kind: 'card_transaction', accountId: f.accountId, amount: 200n, to: { house: 'cards' }, currency: 'eur',

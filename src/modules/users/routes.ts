@@ -102,7 +102,7 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   for (const [action, summary, change] of [
-    ['suspend', 'Suspend User (money movement gives P455 until unsuspended; P454 with active cards)', suspendUser],
+    ['suspend', 'Suspend User (money movement gives P455 and its cards are SUSPENDED until unsuspended)', suspendUser],
     ['unsuspend', 'Unsuspend User (back to the status before the suspension)', unsuspendUser],
   ] as const) {
     app.patch(`/v1/user/${action}/:externalUserId`, {

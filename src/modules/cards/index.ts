@@ -1,0 +1,21 @@
+import type { CentumModule } from '../../platform/module.js';
+import { EXPIRY_JOB, expireAuthorization } from './authorizations.js';
+import { chargeMonthlyFee, FEE_JOB } from './fees.js';
+import { cardRoutes } from './routes.js';
+import { sandboxCardRoutes } from './sandbox.js';
+
+/**
+ * Virtual cards: issuing with card data kept as an issuer must, limits, block/unblock/delete, and a
+ * simulated card network in the sandbox (authorizations as holds, 3DS, capture, increment,
+ * reversal, expiry, refund); the monthly card fee.
+ */
+export const cardsModule: CentumModule = {
+  name: 'cards',
+  routes: cardRoutes,
+  sandboxRoutes: sandboxCardRoutes,
+  jobs: { [EXPIRY_JOB]: expireAuthorization, [FEE_JOB]: chargeMonthlyFee },
+};
+
+export { EXPIRY_JOB, FEE_JOB };
+export { isExtendedUser } from './eligibility.js';
+export { CardTransactionWebhook, Card3dsCodeWebhook, CardActivationCodeWebhook } from './schemas.js';
