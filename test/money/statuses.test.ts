@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CardAuthorizationStatus, CardChannel, CardStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, OrderStatus, SepaDepositStatus,
+  BalanceStatus, CardAuthorizationStatus, CardChannel, CardStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus,
+  OrderStatus, SepaDepositStatus,
   SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
