@@ -40,7 +40,7 @@ describe('status unions', () => {
       [table, column],
     );
     expect(rows.length, `one CHECK on ${table}.${column}`).toBe(1);
-    const named = [...rows[0].def.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+    const named = [...rows[0].def.matchAll(/'([A-Z0-9_]+)'/g)].map((m) => m[1]);
     expect(named.sort()).toEqual([...values].sort());
   });
 });
