@@ -54,6 +54,10 @@ describe('another partner and the card', () => {
     expectError(res, 400, 'P412');
   });
 
+  it('list: P412 for a user it does not have', async () => {
+    expectError(await other.call('GET', '/v1/card/all/only-at-owner'), 400, 'P412');
+  });
+
   it('list shows only its own user\'s cards; the card network refuses the card (P434) and the authorization (P665)', async () => {
     const mine = (await other.call('GET', `/v1/card/all/${otherUser}`)).body.cards;
     expect(mine.map((c: any) => c.cardId)).not.toContain(cardId);

@@ -10,10 +10,11 @@ import { findAccount, post } from '../../ledger/index.js';
 import {
   captureCardAuthorization, cardRefundPosting, holdCardAuthorization, incrementCardAuthorization, reverseCardAuthorization,
 } from '../../money/postings.js';
-import { emitEvent } from '../../outbox/events.js';
-import { requireUser, type UserRow } from '../users/index.js';
+import { emitEvent, eventParts } from '../../outbox/events.js';
+import { composeStatement } from '../../kernel/sql.js';
+import type { UserRow } from '../users/index.js';
 import { maskedCard, oneTimeCode, pinMatches, threeDsHash, type CardKeys } from './card-data.js';
-import { limitsOf, requireCard, type CardRow } from './store.js';
+import { limitsOf, type CardRow } from './store.js';
 
 /**
  * The simulated card network's side of a card: authorizations (holds on the cardholder's EUR
@@ -96,13 +97,18 @@ export function authorizationView(a: AuthorizationRow, card: Pick<CardRow, 'last
 
 export type TransactionEventType = 'AUTHORIZATION' | 'DECLINE' | 'CAPTURE' | 'INCREMENT' | 'INCREMENT_DECLINED' | 'REVERSAL' | 'EXPIRY' | 'REFUND';
 
+const transactionPayload = (
+  a: AuthorizationRow, card: CardRow, externalUserId: string, type: TransactionEventType, amount: bigint, now: Date,
+  declineReason: DeclineReason | null = a.decline_reason,
+) => ({
+  ...authorizationView(a, card), declineReason, type, externalUserId, transactionAmount: formatAmount(amount, 2), occurredAt: now.toISOString(),
+});
+
 async function emitTransaction(
   q: Queryable, a: AuthorizationRow, card: CardRow, externalUserId: string, type: TransactionEventType, amount: bigint, now: Date,
   declineReason: DeclineReason | null = a.decline_reason,
 ) {
-  await emitEvent(q, a.partner_id, 'card_transaction.status', {
-    ...authorizationView(a, card), declineReason, type, externalUserId, transactionAmount: formatAmount(amount, 2), occurredAt: now.toISOString(),
-  });
+  await emitEvent(q, a.partner_id, 'card_transaction.status', transactionPayload(a, card, externalUserId, type, amount, now, declineReason));
 }
 
 const description = (card: CardRow, merchantName: string) => `Card ${maskedCard(card.last_digits)} at ${merchantName}`;
@@ -151,24 +157,23 @@ function stateRefusal(card: CardRow, user: UserRow | undefined, now: Date): Decl
   return undefined;
 }
 
-/** The card's user, locked, and the card, locked: P434 for a card of another partner. Undefined user: deleted. */
+/**
+ * The card's user, locked, with its EUR balance id, then the card, locked (two statements, in the
+ * lock order): P434 for a card of another partner. `user` is undefined when the user was deleted
+ * (its card then declines as DELETED).
+ */
 async function lockCardAndUser(q: Queryable, partnerId: string, cardId: string) {
   if (!/^[0-9a-f-]{36}$/i.test(cardId)) throw new ApiError('P434');
-  const [owner] = await q.query<{ external_user_id: string }>(
-    'SELECT u.external_user_id FROM cards c JOIN users u ON u.id = c.user_id WHERE c.id = $1 AND c.partner_id = $2', [cardId, partnerId],
+  const [owner] = await q.query<UserRow & { eur_account_id: string | null }>(
+    `SELECT u.*, (SELECT a.id FROM accounts a WHERE a.owner_type = 'user' AND a.user_id = u.id AND a.currency = 'eur') AS eur_account_id
+     FROM users u WHERE u.id = (SELECT c.user_id FROM cards c WHERE c.id = $1 AND c.partner_id = $2) AND u.partner_id = $2
+     FOR NO KEY UPDATE OF u`,
+    [cardId, partnerId],
   );
   if (!owner) throw new ApiError('P434');
-  let user: UserRow | undefined;
-  try {
-    user = await requireUser(q, partnerId, owner.external_user_id, { lock: true });
-  } catch (error) {
-    if (!(error instanceof ApiError && error.code === 'P610')) throw error;
-  }
-  // A deleted user's card is read by id alone (it declines as DELETED).
-  const card = user
-    ? await requireCard(q, user, cardId, { lock: true })
-    : (await q.query<CardRow>('SELECT * FROM cards WHERE id = $1 AND partner_id = $2 FOR NO KEY UPDATE', [cardId, partnerId]))[0];
-  return { user, card, externalUserId: owner.external_user_id };
+  const { eur_account_id: eurAccountId, ...user } = owner;
+  const [card] = await q.query<CardRow>('SELECT * FROM cards WHERE id = $1 AND partner_id = $2 FOR NO KEY UPDATE', [cardId, partnerId]);
+  return { user: user.deleted_at ? undefined : (user as UserRow), card, externalUserId: user.external_user_id, eurAccountId };
 }
 
 async function userEurAccount(q: Queryable, card: CardRow): Promise<string> {
@@ -178,10 +183,11 @@ async function userEurAccount(q: Queryable, card: CardRow): Promise<string> {
 }
 
 /** Holds `amount` for the authorization; the decline reason when the balance is short. */
-async function holdFunds(q: Queryable, card: CardRow, authorizationId: string, amount: bigint, merchantName: string) {
+async function holdFunds(q: Queryable, card: CardRow, accountId: string | null, authorizationId: string, amount: bigint, merchantName: string) {
   try {
     const holdId = await holdCardAuthorization(q, {
-      partnerId: card.partner_id, authorizationId, accountId: await userEurAccount(q, card), amount, description: description(card, merchantName),
+      partnerId: card.partner_id, authorizationId, accountId: accountId ?? (await userEurAccount(q, card)), amount,
+      description: description(card, merchantName),
     });
     return { holdId };
   } catch (error) {
@@ -204,7 +210,7 @@ export async function authorize(
   q: Queryable,
   { keys, settings, partnerId, input, now }: { keys: CardKeys; settings: CardSettings; partnerId: string; input: AuthorizationInput; now: Date },
 ) {
-  const { user, card, externalUserId } = await lockCardAndUser(q, partnerId, input.cardId);
+  const { user, card, externalUserId, eurAccountId } = await lockCardAndUser(q, partnerId, input.cardId);
   const id = newId();
   let reason: DeclineReason | undefined = input.currency !== 'eur' ? 'CURRENCY_NOT_SUPPORTED' : stateRefusal(card, user, now);
   if (!reason && input.channel === 'ATM' && input.pin === undefined) reason = 'PIN_REQUIRED';
@@ -217,28 +223,43 @@ export async function authorize(
     status = CardAuthorizationStatus.AWAITING_3DS;
     code = oneTimeCode();
   } else if (!reason) {
-    const held = await holdFunds(q, card, id, input.amount, input.merchantName);
+    const held = await holdFunds(q, card, eurAccountId, id, input.amount, input.merchantName);
     reason = held.reason;
     holdId = held.holdId;
     if (holdId) status = CardAuthorizationStatus.PENDING;
   }
-  const [row] = await q.query<AuthorizationRow>(
-    `INSERT INTO card_authorizations (id, partner_id, card_id, user_id, status, decline_reason, channel, currency, amount, requested,
-       merchant_name, mcc, hold_id, three_ds_hash, created_at, resolved_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
-    [id, partnerId, card.id, card.user_id, status, reason ?? null, input.channel, input.currency, input.amount,
-      input.merchantName, input.mcc, holdId ?? null, code ? threeDsHash(keys, id, code) : null, now,
-      status === CardAuthorizationStatus.DECLINED ? now : null],
-  );
-  if (code) {
-    await emitEvent(q, partnerId, 'card.3ds_code', {
+  const row: AuthorizationRow = {
+    id, partner_id: partnerId, card_id: card.id, user_id: card.user_id, status, decline_reason: reason ?? null, channel: input.channel,
+    currency: input.currency, amount: input.amount, requested: input.amount, refunded: 0n, merchant_name: input.merchantName, mcc: input.mcc,
+    hold_id: holdId ?? null, posting_id: null, three_ds_hash: code ? threeDsHash(keys, id, code) : null, created_at: now,
+    resolved_at: status === CardAuthorizationStatus.DECLINED ? now : null,
+  };
+  // The row, its event (with its delivery) and its expiry job: one statement.
+  const event = code
+    ? eventParts(partnerId, 'card.3ds_code', {
       event_type: 'card.3ds', external_user_id: externalUserId, card_id: card.id, authorization_id: id, code,
       merchant_name: input.merchantName, amount: formatAmount(input.amount, 2), currency: input.currency,
-    });
-  } else {
-    await emitTransaction(q, row, card, externalUserId, reason ? 'DECLINE' : 'AUTHORIZATION', input.amount, now);
-  }
-  if (holdId) await queueExpiry(q, settings, partnerId, id, now);
+    })
+    : eventParts(partnerId, 'card_transaction.status', transactionPayload(row, card, externalUserId, reason ? 'DECLINE' : 'AUTHORIZATION', input.amount, now));
+  const statement = composeStatement([
+    {
+      name: 'card_authorization',
+      text: `INSERT INTO card_authorizations (id, partner_id, card_id, user_id, status, decline_reason, channel, currency, amount, requested,
+               merchant_name, mcc, hold_id, three_ds_hash, created_at, resolved_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+      values: [id, partnerId, card.id, card.user_id, status, row.decline_reason, input.channel, input.currency, input.amount,
+        input.merchantName, input.mcc, row.hold_id, row.three_ds_hash, now, row.resolved_at],
+    },
+    ...event.parts,
+    ...(holdId
+      ? [{
+          name: 'card_expiry_job',
+          text: 'INSERT INTO jobs (id, kind, partner_id, payload, run_at) VALUES ($1, $2, $3, $4, $5)',
+          values: [newId(), EXPIRY_JOB, partnerId, JSON.stringify({ authorizationId: id }), new Date(now.getTime() + settings.authExpirySeconds * 1000)],
+        }]
+      : []),
+  ], 'SELECT 1');
+  await q.query(statement.text, statement.values);
   return authorizationView(row, card);
 }
 
@@ -271,7 +292,7 @@ export async function confirmThreeDs(q: Queryable, { keys, settings, partnerId, 
   reason ??= stateRefusal(card, user, now) ?? (await limitBreached(q, card, a.channel, a.amount, now));
   let holdId: string | undefined;
   if (!reason) {
-    const held = await holdFunds(q, card, a.id, a.amount, a.merchant_name);
+    const held = await holdFunds(q, card, null, a.id, a.amount, a.merchant_name);
     reason = held.reason;
     holdId = held.holdId;
   }
