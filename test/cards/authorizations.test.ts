@@ -132,6 +132,20 @@ describe('declines', () => {
     expect((await events(p.id, 'card_transaction.status')).filter((e) => e.cardId === cardId).map((e) => e.type)).toEqual(['DECLINE']);
   });
 
+  it('CARD_EXPIRED after the expiry month on the partner\'s clock', async () => {
+    const q = await t.createPartner('Expiry');
+    await fund(q, 'eur', '100.00');
+    const user = await cardUser(q, '20.00');
+    const { cardId, exp } = await createCard(q, user);
+    const [month, year] = exp.split('/').map(Number);
+    const now = new Date((await advance(q, 0)).now);
+    const lastDay = Date.UTC(2000 + year, month, 1) - 3_600_000; // an hour before the month after `exp`
+    await advance(q, Math.floor((lastDay - now.getTime()) / 1000));
+    await approved(q, cardId, '1.00');
+    await advance(q, 2 * 3600);
+    expect((await authorize(q, cardId, '1.00')).body.declineReason).toBe('CARD_EXPIRED');
+  }, 120_000);
+
   it('limits: spent = captured + pending per channel, on the partner\'s day and month; reversals free the room', async () => {
     const q = await t.createPartner('Limits');
     await fund(q, 'eur', '2000.00');
