@@ -308,12 +308,28 @@ export function loadConfig(env: Env = process.env): Config {
     demoPartner: v.demoPartner,
     fx: { mode: v.fxMode, seed: v.fxSeed, feePercent: v.fxFeePercent.toString() },
     rails: railSettingsOf(env),
-    cards: {
+    cards: checkedCardSettings({
       bin: v.cardBin, countries: v.cardCountries, requirePoa: v.cardRequirePoa,
       limitsDefault: v.cardLimitsDefault, limitsMax: v.cardLimitsMax, authExpirySeconds: v.cardAuthExpirySeconds,
       feeCents: BigInt(v.cardFeeEur.mul(100).toFixed(0)),
-    },
+    }),
   };
+}
+
+/**
+ * Card limits as an update would check them (src/modules/cards/service.ts `updateLimits`): each
+ * default at most its maximum, daily at most monthly, ATM and e-commerce at most all.
+ */
+function checkedCardSettings(cards: CardSettings): CardSettings {
+  const [monthlyAll, dailyAll, monthlyAtm, dailyAtm, monthlyEcom, dailyEcom] = cards.limitsDefault;
+  const consistent = cards.limitsDefault.every((value, i) => value <= cards.limitsMax[i])
+    && dailyAll <= monthlyAll && dailyAtm <= monthlyAtm && dailyEcom <= monthlyEcom
+    && monthlyAtm <= monthlyAll && dailyAtm <= dailyAll && monthlyEcom <= monthlyAll && dailyEcom <= dailyAll;
+  if (!consistent) {
+    throw new ConfigError(`${SETTINGS.cardLimitsDefault.name} must be at most ${SETTINGS.cardLimitsMax.name}, daily at most monthly, `
+      + 'ATM and e-commerce at most all');
+  }
+  return cards;
 }
 
 /** The README's settings table, from the declaration. */
