@@ -1,11 +1,20 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx centum ...` works from a clone without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// `npx centum ...`: the CLI in this process (so a signal reaches the code that holds the database).
+// From a clone, the TypeScript source through tsx's loader (no build step needed); without the
+// source or tsx, the compiled dist/cli.js of `npm run build`.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx/cli');
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const { status } = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(status ?? 1);
+const source = new URL('../src/cli.ts', import.meta.url);
+let tsx;
+if (existsSync(fileURLToPath(source))) {
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {}
+}
+if (tsx) {
+  tsx.register();
+  await import(source.href);
+} else {
+  await import(new URL('../dist/cli.js', import.meta.url).href);
+}

@@ -121,6 +121,8 @@ export const SETTINGS = {
     'PostgreSQL `statement_timeout`: a statement past it is 503 P501'),
   requestMs: setting('REQUEST_TIMEOUT_MS', integer(100, 3_600_000), 30_000, 'a whole request must arrive within it (else 408 P609)'),
   connectionMs: setting('CONNECTION_TIMEOUT_MS', integer(100, 3_600_000), 60_000, 'an idle socket is closed after it'),
+  shutdownMs: setting('SHUTDOWN_TIMEOUT_MS', integer(100, 3_600_000), 10_000,
+    'on SIGTERM/SIGINT, how long in-flight requests, jobs and webhook attempts may take to finish; then the process exits anyway (code 1)'),
   idempotencyHours: setting('IDEMPOTENCY_RETENTION_HOURS', integer(24, 24 * 365), 24,
     'how long an `Idempotency-Key` and its answer are kept (24 at least)'),
   jobsHours: setting('JOB_RETENTION_HOURS', integer(1, 24 * 3650), 24 * 7, 'how long finished jobs are kept'),
@@ -221,8 +223,8 @@ export interface Config {
   workerPollMs: number;
   bodyLimit: number;
   dbPoolSize: number;
-  /** Bounds (ms): pool wait, one statement, one lock wait; an HTTP request's arrival, an idle socket. */
-  timeouts: { dbAcquireMs: number; dbStatementMs: number; dbLockMs: number; requestMs: number; connectionMs: number };
+  /** Bounds (ms): pool wait, one statement, one lock wait; an HTTP request's arrival, an idle socket; a graceful shutdown. */
+  timeouts: { dbAcquireMs: number; dbStatementMs: number; dbLockMs: number; requestMs: number; connectionMs: number; shutdownMs: number };
   /** How long finished work is kept (hours): idempotency keys, finished jobs, delivered webhooks. */
   retention: { idempotencyHours: number; jobsHours: number; webhooksHours: number };
   /** How long a verified API key is remembered (ms); 0 reads the partners table at every request. */
@@ -292,7 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: v.dbPoolSize,
     timeouts: {
       dbAcquireMs: v.dbAcquireMs, dbStatementMs: v.dbStatementMs, dbLockMs: v.dbLockMs,
-      requestMs: v.requestMs, connectionMs: v.connectionMs,
+      requestMs: v.requestMs, connectionMs: v.connectionMs, shutdownMs: v.shutdownMs,
     },
     retention: { idempotencyHours: v.idempotencyHours, jobsHours: v.jobsHours, webhooksHours: v.webhooksHours },
     authCacheMs: v.authCacheMs,

@@ -78,6 +78,8 @@ export const CURRENCIES: Record<CurrencyCode, Currency> = {
 
 export const CURRENCY_CODES = Object.keys(CURRENCIES) as CurrencyCode[];
 export const CRYPTO_CODES = CURRENCY_CODES.filter((c) => CURRENCIES[c].kind === 'CRYPTO');
+/** Every network, in catalogue order (the contract's enum of network fields). */
+export const NETWORK_CODES = [...new Set(Object.values(CURRENCIES).flatMap((c) => c.networks.map((n) => n.code)))] as NetworkCode[];
 
 /**
  * Looks a currency up by slug in any case; undefined when unknown. Own keys only: "constructor" or

@@ -33,6 +33,12 @@ export interface PostingInput {
   description?: string;
   lines: Line[];
   /**
+   * When it happened, on the partner's clock (history shows it): the business row's own timestamp,
+   * so a transfer's details, history and webhook agree to the millisecond. Default: now on the
+   * partner's clock (partners.clock_offset_ms; the wall clock when partnerId is null).
+   */
+  at?: Date;
+  /**
    * Checks made by the posting's own statement before it touches a balance: a part yielding one
    * row whose `verdict` is 0, or failing with an error of its own (which then comes before any
    * error of the ledger's).
@@ -142,14 +148,22 @@ async function applyPosting(q: Queryable, input: PostingInput, lines: ResolvedLi
       values: [],
     },
     {
+      // One clock for what a partner sees: the posting's time on the partner's clock.
+      name: 'ledger_at',
+      text: `SELECT coalesce($1::timestamptz,
+                            now() + coalesce((SELECT clock_offset_ms FROM partners WHERE id = $2::uuid), 0) * interval '1 millisecond') AS at`,
+      values: [input.at ?? null, input.partnerId],
+    },
+    {
       name: 'ledger_posting',
-      text: 'INSERT INTO postings (id, partner_id, kind, ref_id, description) VALUES ($1, $2, $3, $4, $5)',
+      text: `INSERT INTO postings (id, partner_id, kind, ref_id, description, created_at)
+             SELECT $1, $2, $3, $4, $5, at FROM ledger_at`,
       values: [postingId, input.partnerId, input.kind, input.refId ?? null, input.description ?? null],
     },
     {
       name: 'ledger_posting_lines',
-      text: `INSERT INTO posting_lines (id, posting_id, account_id, currency, amount)
-             SELECT line_id, $1, account_id, currency, amount FROM ledger_lines`,
+      text: `INSERT INTO posting_lines (id, posting_id, account_id, currency, amount, created_at)
+             SELECT line_id, $1, account_id, currency, amount, (SELECT at FROM ledger_at) FROM ledger_lines`,
       values: [postingId],
     },
   ], `SELECT CASE WHEN closed > 0 THEN ('${CLOSED}: ' || n)::int

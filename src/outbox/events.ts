@@ -42,8 +42,9 @@ export async function emitEvent(
   partnerId: string,
   type: EventType,
   payload: Record<string, unknown>,
+  at?: Date,
 ): Promise<string> {
-  const event = eventParts(partnerId, type, payload);
+  const event = eventParts(partnerId, type, payload, at);
   const statement = composeStatement(event.parts, 'SELECT 1');
   await q.query(statement.text, statement.values);
   return event.id;
@@ -52,8 +53,11 @@ export async function emitEvent(
 /**
  * The event's writes as parts of a composite statement (see `post`'s `alongside`), for a change
  * that is itself one statement. One event per statement: the parts' names are fixed.
+ *
+ * `at` is the event's time (the envelope's `created_at`), on the partner's clock: pass the time the
+ * payload itself shows (its `createdAt`), so both agree; default: now on the partner's clock.
  */
-export function eventParts(partnerId: string, type: EventType, payload: Record<string, unknown>): { id: string; parts: SqlPart[] } {
+export function eventParts(partnerId: string, type: EventType, payload: Record<string, unknown>, at?: Date): { id: string; parts: SqlPart[] } {
   const id = newId();
   const deliveryId = newId();
   // With no URL (or webhooks off) the delivery is SKIPPED at once and no job is queued: the
@@ -69,8 +73,9 @@ export function eventParts(partnerId: string, type: EventType, payload: Record<s
     },
     {
       name: 'event_row',
-      text: 'INSERT INTO events (id, partner_id, type, path, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      values: [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload)],
+      text: `INSERT INTO events (id, partner_id, type, path, payload, created_at)
+             SELECT $1, $2, $3, $4, $5, coalesce($6::timestamptz, t.at) FROM event_target t RETURNING id`,
+      values: [id, partnerId, type, EVENT_PATHS[type], JSON.stringify(payload), at ?? null],
     },
     {
       name: 'event_delivery',

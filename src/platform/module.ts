@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { TSchema } from '@sinclair/typebox';
 import type { JobHandler, JobHandlers } from '../jobs/queue.js';
+import type { EventType } from '../outbox/events.js';
 
 /**
  * What a module brings, declared in its index.ts. The server and the worker are built from the
@@ -19,6 +21,11 @@ export interface CentumModule {
   adminRoutes?: FastifyPluginAsync;
   /** What runs each job kind the module enqueues; the worker and the sandbox clock run them. */
   jobs?: Readonly<Record<string, JobHandler>>;
+  /**
+   * The payload of each webhook event the module emits: a TypeBox schema with a PascalCase `title`
+   * (`TransferWebhook`). The contract's `webhooks` section is built from these (src/platform/openapi.ts).
+   */
+  webhooks?: Readonly<Partial<Record<EventType, TSchema>>>;
 }
 
 /** The job handlers of `modules` by kind. Two modules declaring one kind is a programming error. */

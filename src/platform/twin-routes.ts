@@ -11,9 +11,14 @@ export type TypeBoxApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpr
 export type TypedRequest<S extends FastifySchema> =
   FastifyRequest<RouteGenericInterface, RawServerDefault, RawRequestDefaultExpression, S, TypeBoxTypeProvider>;
 
-/** One side of a twin: its path, its summary, and what it adds to the shared schema (a user id, a body field). */
+/**
+ * One side of a twin: its path, its contract name (`operationId`, camelCase, verb first: each side
+ * has its own), its summary, and what it adds to the shared schema (a user id, a body field, its
+ * own error responses).
+ */
 export interface TwinSide<S extends FastifySchema> {
   url: string;
+  operationId: string;
   summary: string;
   schema?: S;
 }
@@ -47,12 +52,12 @@ export function twinRoutes<T extends FastifySchema, P extends FastifySchema = No
   const untyped = app as unknown as FastifyInstance;
   untyped.route({
     method, url: route.partner.url,
-    schema: { ...route.schema, ...route.partner.schema, summary: route.partner.summary } as FastifySchema,
+    schema: { ...route.schema, ...route.partner.schema, summary: route.partner.summary, operationId: route.partner.operationId } as FastifySchema,
     handler: (request) => route.handler(request as TypedRequest<T & P>, 'partner'),
   });
   untyped.route({
     method, url: route.user.url,
-    schema: { ...route.schema, ...route.user.schema, summary: route.user.summary } as FastifySchema,
+    schema: { ...route.schema, ...route.user.schema, summary: route.user.summary, operationId: route.user.operationId } as FastifySchema,
     handler: (request) => route.handler(request as TypedRequest<T & U>, 'user'),
   });
 }

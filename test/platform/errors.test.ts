@@ -74,7 +74,7 @@ describe('P100 error format for bad input', () => {
   it("answers requests Node's HTTP parser refuses in P100's format", async () => {
     const res = await fetch(`${t.url}/v1/partner/me`, { headers: { 'x-api-key': partner.apiKey, 'x-pad': 'x'.repeat(20_000) } });
     expect(res.status).toBe(431);
-    expect(await res.json()).toEqual({ errorCode: 'P403', errorMessage: 'Request headers are too large' });
+    expect(await res.json()).toEqual({ errorCode: 'P403', errorMessage: 'Request headers are too large', requestId: res.headers.get('request-id') });
   });
 
   it('answers an unknown route with 404 P600', async () => {

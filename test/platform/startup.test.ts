@@ -36,5 +36,5 @@ describe('first start on the embedded database', () => {
     expect(second.output()).not.toMatch(/x-api-key:\s+ck_/); // the demo partner exists already
     const again = await request(`${second.url}/v1/partner/me`, 'GET', undefined, { 'x-api-key': key! });
     expect(again.body.name).toBe('Demo partner');
-  });
+  }, 180_000); // two first starts of PGlite: slow on a busy machine
 });

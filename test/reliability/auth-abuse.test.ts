@@ -48,7 +48,7 @@ describe('failed authentication is limited per client IP', () => {
     for (let i = 0; i < 40; i++) answers.push(await from('203.0.113.7', wrongKey()));
     for (const res of answers.slice(0, 5)) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ message: 'Access Denied. xo2' });
+      expect(res.body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
     }
     for (const res of answers.slice(5)) {
       expect(res.status).toBe(429);
@@ -66,8 +66,8 @@ describe('failed authentication is limited per client IP', () => {
     const moved = await request(`${app.url}/v1/sandbox/clock/advance`, 'POST', { seconds: 60 }, { 'x-forwarded-for': '203.0.113.7', 'x-api-key': p.apiKey });
     expect(moved.status).toBe(200);
     expect((await from('203.0.113.7', p.apiKey)).status).toBe(200);
-    expect((await from('198.51.100.1', wrongKey())).body).toEqual({ message: 'Access Denied. xo2' });
-    expect((await from('198.51.100.1')).body).toEqual({ message: 'Access Denied. xo1' });
+    expect((await from('198.51.100.1', wrongKey())).body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
+    expect((await from('198.51.100.1')).body).toEqual({ message: 'Access Denied. xo1', requestId: expect.any(String) });
 
     // A valid key this process has not seen yet waits like any unknown key (no lookup for it), elsewhere it works.
     const q = await app.createPartner();
@@ -91,7 +91,7 @@ describe('wrong keys are remembered briefly', () => {
   it('reads the partners table once for a wrong key repeated within AUTH_FAILURE_CACHE_MS', async () => {
     const { counter, from } = await start({ AUTH_FAILURE_LIMIT: '1000', AUTH_FAILURE_CACHE_MS: '500' });
     const key = wrongKey();
-    for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', key)).body).toEqual({ message: 'Access Denied. xo2' });
+    for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', key)).body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
     expect(counter.lookups).toBe(1);
     for (let i = 0; i < 5; i++) await from('203.0.113.9'); // no key: never a lookup
     expect(counter.lookups).toBe(1);
@@ -106,7 +106,7 @@ describe('wrong keys are remembered briefly', () => {
     expect((await from('203.0.113.10', p.apiKey)).status).toBe(200);
     const rotated = await request(`${app.url}/admin/v1/partners/${p.id}/rotate-api-key`, 'POST', undefined, { authorization: `Bearer ${app.adminToken}` });
     expect(rotated.status).toBe(200);
-    expect((await from('203.0.113.10', p.apiKey)).body).toEqual({ message: 'Access Denied. xo2' });
+    expect((await from('203.0.113.10', p.apiKey)).body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
     expect((await from('203.0.113.10', rotated.body.apiKey)).status).toBe(200);
   });
 });
@@ -138,7 +138,7 @@ describe.skipIf(!redisReachable && !process.env.CI)('failed authentications with
 describe('settings', () => {
   it('wrong keys still get 401 while Redis is unreachable (not counted, logged)', async () => {
     const { from } = await start({ AUTH_FAILURE_LIMIT: '1', REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PREFIX: `centum:test:${randomUUID()}:` });
-    for (let i = 0; i < 3; i++) expect((await from('203.0.113.12', wrongKey())).body).toEqual({ message: 'Access Denied. xo2' });
+    for (let i = 0; i < 3; i++) expect((await from('203.0.113.12', wrongKey())).body).toEqual({ message: 'Access Denied. xo2', requestId: expect.any(String) });
   });
 
 

@@ -73,6 +73,8 @@ export interface TestAppOptions {
   resolveHost?: ResolveHost;
   /** The modules the app is built from (all of them by default); a test may add one with its own jobs. */
   modules?: readonly CentumModule[];
+  /** Pino options for the app's logger (a test capturing the log passes a `stream`); none by default. */
+  logger?: object;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
@@ -94,7 +96,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
   await migrate(db);
   await ensureHouseAccounts(db);
   const app = await buildApp({
-    config, db: options.wrapDb ? options.wrapDb(db) : db, logger: false, resolveHost: options.resolveHost, modules: options.modules,
+    config, db: options.wrapDb ? options.wrapDb(db) : db, logger: options.logger ?? false, resolveHost: options.resolveHost, modules: options.modules,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

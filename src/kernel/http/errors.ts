@@ -64,15 +64,16 @@ export function registerErrorHandling(app: FastifyInstance, registry: Registry):
       apiError = validationError(error.message);
     } else if (isTransientDatabaseError(error)) {
       unavailable.inc();
-      request.log.warn({ err: error, reqId: request.id }, 'database unavailable');
+      request.log.warn({ err: error }, 'database unavailable');
       const unknown = error instanceof DatabaseUnavailableError && error.outcomeUnknown;
       apiError = new ApiError('P501', `Service temporarily unavailable${unknown ? '; the request may have been applied' : ''}, `
         + `retry in ${RETRY_AFTER_SECONDS} s${unknown ? ' with the same Idempotency-Key' : ''} (request id ${request.id})`);
     } else {
       unhandled.inc();
-      request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+      request.log.error({ err: error }, 'unhandled error');
       apiError = new ApiError('P500', `Unknown exception (request id ${request.id})`);
     }
+    request.errorCode = apiError.code;
     if (apiError.code === 'P501') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     reply.code(apiError.status).type('application/json').send(apiError.toBody());
   });

@@ -189,12 +189,13 @@ export function registerIdempotency(app: FastifyInstance): void {
       await tx.rollback();
       // The answer was not kept (and, unless the commit's outcome is unknown, nothing was applied).
       // A retry with the same key replays the result if it did commit, or runs the request.
-      request.log.warn({ err: error, reqId: request.id }, 'idempotent request could not be committed');
+      request.log.warn({ err: error }, 'idempotent request could not be committed');
       const unknown = error instanceof DatabaseUnavailableError && error.outcomeUnknown;
       const apiError = new ApiError('P501', `Service temporarily unavailable${unknown ? '; the request may have been applied' : ''}: `
         + `retry with the same Idempotency-Key in ${RETRY_AFTER_SECONDS} s (request id ${request.id})`);
       reply.code(apiError.status).header('retry-after', String(RETRY_AFTER_SECONDS)).type('application/json');
-      return JSON.stringify(apiError.toBody());
+      request.errorCode = apiError.code;
+      return JSON.stringify({ ...apiError.toBody(), requestId: request.id });
     }
   });
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The registry behind /metrics; other plumbing (error counts) registers its metrics here. */
 export function createMetricsRegistry(): Registry {
@@ -8,7 +8,7 @@ export function createMetricsRegistry(): Registry {
   return registry;
 }
 
-/** Prometheus metrics at GET /metrics: request counts and latencies by route. */
+/** Prometheus metrics at GET /metrics: request counts and latencies by route, requests in flight. */
 export function registerMetrics(app: FastifyInstance, registry: Registry): void {
   const labelNames = ['method', 'route', 'status_code'] as const;
   const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames, registers: [registry] });
@@ -18,6 +18,13 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
     labelNames,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
+  });
+  // Requests whose headers have arrived and whose response has not gone (or whose client left):
+  // what a graceful shutdown waits for.
+  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being handled', registers: [registry] });
+  app.addHook('onRequest', async (_request, reply) => {
+    inFlight.inc();
+    reply.raw.once('close', () => inFlight.dec());
   });
   app.addHook('onResponse', async (request, reply) => {
     const labels = {

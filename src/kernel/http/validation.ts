@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
+import { ANY_CASE_ENUM } from '../schemas.js';
 
 /** Plain spellings only: an optional "-", digits without leading zeros, a fraction for a number; "true", "false". */
 const TEXT_TO_VALUE: Record<'integer' | 'number' | 'boolean', (text: string) => unknown> = {
@@ -27,7 +28,8 @@ function scalarProperties(schema: FastifySchema): [string, ScalarType][] {
  * stays text and fails its type check: P403.
  */
 export function registerStrictValidation(app: FastifyInstance): void {
-  const compile = AjvCompiler()({}, { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } });
+  // ANY_CASE_ENUM documents a field's values for the contract; the handler checks them (any case).
+  const compile = AjvCompiler()({}, { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false, keywords: [ANY_CASE_ENUM] } });
   app.setValidatorCompiler((route) => {
     const validate = compile(route);
     if (route.httpPart === 'body') return validate;

@@ -1,16 +1,21 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorBody, Uuid } from '../../kernel/schemas.js';
+import { answer, ErrorBody, Uuid } from '../../kernel/schemas.js';
 import { createPartner, listPartners, rotateApiKey, rotateWebhookToken } from '../partners/index.js';
 
 const Partner = Type.Object({
   id: Uuid,
-  name: Type.String(),
-  apiKeyPrefix: Type.String(),
+  name: Type.String({ examples: ['Acme Pay'] }),
+  apiKeyPrefix: Type.String({ description: 'The first characters of its API key', examples: ['ck_3kV9'] }),
   createdAt: Type.String({ format: 'date-time' }),
-});
+}, { title: 'Partner', description: 'A partner of this install' });
 
 const security = [{ adminToken: [] }];
-const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
+const errors = {
+  400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P403`: the request does not match the schema'),
+  401: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P607` admin-unauthorized: missing or wrong operator token'),
+};
+/** Rotations name a partner: an unknown id is P418 (HTTP 400, as P100 answers it). */
+const unknownPartner = { 400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P418` partner-not-found\n- `P403`: the request does not match the schema') };
 
 /** Operator API: `Authorization: Bearer $CENTUM_ADMIN_TOKEN` (the server registers it behind registerAdminAuth). */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -18,10 +23,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/v1/partners', {
     schema: {
-      tags: ['Operator'], summary: 'Create a partner (secrets are shown once)', security,
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      operationId: 'createPartner', tags: ['Operator'], summary: 'Create a partner', security,
+      description: 'Creates a partner with its balances; its API key and webhook token are shown in this answer only.',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200, examples: ['Acme Pay'] }) }, { additionalProperties: false, title: 'PartnerRequest' }),
       response: {
-        201: Type.Object({ id: Uuid, name: Type.String(), apiKey: Type.String(), webhookToken: Type.String() }),
+        201: Type.Object({ id: Uuid, name: Type.String(), apiKey: Type.String({ examples: ['ck_3kV9…'] }), webhookToken: Type.String({ examples: ['wh_8Qd…'] }) }, {
+          title: 'PartnerCreated', description: 'The new partner and its secrets (shown once)',
+        }),
         ...errors,
       },
     },
@@ -32,8 +40,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/admin/v1/partners', {
     schema: {
-      tags: ['Operator'], summary: 'List partners', security,
-      response: { 200: Type.Object({ partners: Type.Array(Partner) }), ...errors },
+      operationId: 'listPartners', tags: ['Operator'], summary: 'List partners', security,
+      description: 'Every partner of this install, without secrets.',
+      response: { 200: Type.Object({ partners: Type.Array(Partner) }, { title: 'PartnerList', description: 'The partners' }), ...errors },
     },
   }, async () => ({
     partners: (await listPartners(db)).map((p) => ({
@@ -43,9 +52,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/v1/partners/:partnerId/rotate-api-key', {
     schema: {
-      tags: ['Operator'], summary: "Rotate a partner's API key (the old key stops working)", security,
+      operationId: 'rotatePartnerApiKey', tags: ['Operator'], summary: "Rotate a partner's API key", security,
+      description: 'Issues a new API key, shown once; the old key stops working (at once in this process, within AUTH_CACHE_MS elsewhere).',
       params: Type.Object({ partnerId: Uuid }),
-      response: { 200: Type.Object({ id: Uuid, apiKey: Type.String() }), ...errors },
+      response: {
+        200: Type.Object({ id: Uuid, apiKey: Type.String() }, { title: 'RotatedApiKey', description: 'The new API key (shown once)' }),
+        ...errors, ...unknownPartner,
+      },
     },
   }, async (request) => {
     const rotated = await rotateApiKey(db, request.params.partnerId);
@@ -55,9 +68,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/admin/v1/partners/:partnerId/rotate-webhook-token', {
     schema: {
-      tags: ['Operator'], summary: "Rotate a partner's webhook token", security,
+      operationId: 'rotatePartnerWebhookToken', tags: ['Operator'], summary: "Rotate a partner's webhook token", security,
+      description: 'Issues a new webhook token, shown once; deliveries use it from their next attempt on.',
       params: Type.Object({ partnerId: Uuid }),
-      response: { 200: Type.Object({ id: Uuid, webhookToken: Type.String() }), ...errors },
+      response: {
+        200: Type.Object({ id: Uuid, webhookToken: Type.String() }, { title: 'RotatedWebhookToken', description: 'The new webhook token (shown once)' }),
+        ...errors, ...unknownPartner,
+      },
     },
   }, async (request) => rotateWebhookToken(db, config.secretKey, request.params.partnerId));
 };

@@ -1,6 +1,6 @@
 import type { CentumModule } from '../../platform/module.js';
 import { CONFIRM_JOB as DEPOSIT_CONFIRM_JOB, confirmDeposit } from './deposits.js';
-import { cryptoRoutes } from './routes.js';
+import { CryptoDepositWebhook, cryptoRoutes, CryptoWithdrawalWebhook } from './routes.js';
 import { sandboxCryptoRoutes } from './sandbox.js';
 import { CONFIRM_JOB as WITHDRAWAL_CONFIRM_JOB, confirmWithdrawal } from './withdrawals.js';
 
@@ -10,6 +10,7 @@ export const cryptoModule: CentumModule = {
   routes: cryptoRoutes,
   sandboxRoutes: sandboxCryptoRoutes,
   jobs: { [DEPOSIT_CONFIRM_JOB]: confirmDeposit, [WITHDRAWAL_CONFIRM_JOB]: confirmWithdrawal },
+  webhooks: { 'crypto_withdrawal.status': CryptoWithdrawalWebhook, 'crypto_deposit.status': CryptoDepositWebhook },
 };
 
 export { DEPOSIT_CONFIRM_JOB, WITHDRAWAL_CONFIRM_JOB };

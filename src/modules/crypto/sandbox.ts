@@ -1,7 +1,8 @@
 import { parseAmount } from '../../kernel/money.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
-import { Amount, CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { Amount, CurrencySlug, errorResponses, NetworkSlug, StringEnum, Uuid } from '../../kernel/schemas.js';
+import { CryptoDepositStatus, valuesOf } from '../../kernel/statuses.js';
 import { receiveCryptoDeposit } from './deposits.js';
 import { cryptoCurrency, cryptoNetwork } from './currency.js';
 
@@ -13,23 +14,23 @@ export const sandboxCryptoRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
   app.post('/v1/sandbox/crypto-deposit', {
     schema: {
-      tags: ['Sandbox'], summary: 'Simulate an incoming crypto deposit to an address of this partner, its users or orders',
+      operationId: 'simulateCryptoDeposit', tags: ['Sandbox'], summary: 'Simulate an incoming crypto deposit',
       description: 'Starts WAITING_FOR_VERIFICATION (UNSUCCESSFUL below minDeposit); advance the sandbox clock to confirm it.',
       body: Type.Object({
-        address: Type.String({ minLength: 1, maxLength: 128 }),
-        currency: CurrencySlug,
-        network: Type.Optional(Type.String({ maxLength: 32 })),
-        amount: Amount,
+        address: Type.String({ minLength: 1, maxLength: 128, description: 'A deposit address of this partner, one of its users or one of its orders' }),
+        currency: { ...CurrencySlug, examples: ['btc'] },
+        network: Type.Optional({ ...NetworkSlug, maxLength: 32 }),
+        amount: { ...Amount, examples: ['0.5'] },
         senderAddress: Type.Optional(Type.String({ maxLength: 128 })),
-      }, { additionalProperties: false }),
+      }, { additionalProperties: false, title: 'SimulatedCryptoDepositRequest' }),
       response: {
         201: Type.Object({
           cryptoDepositId: Uuid,
-          status: Type.String({ examples: ['WAITING_FOR_VERIFICATION'] }),
+          status: StringEnum(valuesOf(CryptoDepositStatus), { examples: ['WAITING_FOR_VERIFICATION'] }),
           transactionHash: Type.String(),
-          requiredConfirmations: Type.Integer(),
-        }),
-        ...partnerErrors,
+          requiredConfirmations: Type.Integer({ examples: [2] }),
+        }, { title: 'SimulatedCryptoDeposit', description: 'The deposit seen on the simulated chain' }),
+        ...errorResponses('P410', 'P632', 'P613'),
       },
     },
   }, async (request, reply) => {

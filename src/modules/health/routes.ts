@@ -1,11 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CURRENCY_CODES } from '../../kernel/currencies.js';
+import { answer, ErrorBody, StringEnum } from '../../kernel/schemas.js';
 import { DatabaseUnavailableError, isConnectionError } from '../../kernel/db.js';
 import { checkInvariant } from '../../ledger/index.js';
 
 const Pool = Type.Object({
   total: Type.Integer(), idle: Type.Integer(),
   waiting: Type.Integer({ description: 'Requests waiting for a database connection' }),
-});
+}, { title: 'DatabasePool', description: 'The request pool\'s connections' });
 
 /** How long /health waits for the database before it says `unreachable`. */
 const PING_TIMEOUT_MS = 2000;
@@ -18,19 +20,25 @@ const PING_TIMEOUT_MS = 2000;
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
     schema: {
-      tags: ['Platform'], summary: 'Health (database, optionally the ledger invariant)',
+      operationId: 'getHealth', tags: ['Platform'], summary: 'Health',
+      description: 'Liveness and the database (on a connection of its own, within 2 s); `?ledger=true` adds the ledger invariant check.',
       querystring: Type.Object({ ledger: Type.Optional(Type.Boolean()) }),
       response: {
         200: Type.Object({
-          status: Type.String(), database: Type.String(), pool: Pool,
+          status: StringEnum(['ok', 'degraded'] as string[], { description: 'degraded: the ledger check found a problem' }),
+          database: StringEnum(['ok'] as string[]), pool: Pool,
           ledger: Type.Optional(Type.Object({
             balanced: Type.Boolean(),
-            unbalancedCurrencies: Type.Array(Type.Object({ currency: Type.String(), sum: Type.String() })),
+            unbalancedCurrencies: Type.Array(Type.Object({ currency: StringEnum(CURRENCY_CODES as string[]), sum: Type.String() })),
             driftedAccounts: Type.Array(Type.String()),
             pendingMismatches: Type.Array(Type.String()),
           })),
-        }),
-        503: Type.Object({ status: Type.String(), database: Type.String(), pool: Pool, error: Type.String() }),
+        }, { title: 'Health', description: 'The server and its database answer' }),
+        503: Type.Object({
+          status: StringEnum(['error'] as string[]), database: StringEnum(['unreachable'] as string[]), pool: Pool,
+          error: Type.String({ examples: ['connection failed'] }),
+        }, { title: 'HealthFailure', description: 'The database does not answer (`Retry-After: 1`)' }),
+        400: answer(ErrorBody, 'Error (`errorCode`):\n\n- `P403`: `ledger` is not true or false'),
       },
     },
   }, async (request, reply) => {

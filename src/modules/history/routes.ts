@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { validationError } from '../../kernel/errors.js';
-import { CurrencySlug, Nullable, PageQuery, parseCurrency, partnerErrors, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { CURRENCY_CODES } from '../../kernel/currencies.js';
+import { answer, CurrencySlug, errorResponses, Nullable, PageQuery, parseCurrency, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
 import { twinRoutes } from '../../platform/twin-routes.js';
 import { requireUser, UserParams } from '../users/index.js';
 import { transactionHistory, type HistoryFilter } from './store.js';
@@ -9,16 +10,19 @@ const Transaction = Type.Object({
   id: Uuid,
   postingId: Uuid,
   type: Type.String({ description: 'What moved the money: sepa_deposit, sepa_transfer, crypto_deposit, crypto_withdrawal, exchange, transfer, order, fee, user_deletion, ...' }),
-  currency: Type.String({ examples: ['eur'] }),
+  currency: StringEnum(CURRENCY_CODES, { examples: ['eur'] }),
   amount: Type.String({ description: 'Signed decimal string at the currency scale (negative for a debit)', examples: ['-12.50'] }),
-  direction: Type.String({ examples: ['CREDIT', 'DEBIT'] }),
+  direction: StringEnum(['CREDIT', 'DEBIT'] as string[]),
   referenceId: Nullable(Uuid),
   description: Nullable(Type.String()),
-  status: Type.String({ description: 'Always COMPLETED: funds held by operations in progress are not listed' }),
+  status: StringEnum(['COMPLETED'] as string[], { description: 'Always COMPLETED: funds held by operations in progress are not listed' }),
   createdAt: Timestamp,
   balanceId: Uuid,
-});
-const History = Type.Object({ transactions: Type.Array(Transaction), nextCursor: Nullable(Type.String()) });
+}, { title: 'Transaction', description: 'One balance movement (a posting line of the ledger)' });
+const History = Type.Object({
+  transactions: Type.Array(Transaction),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
+}, { title: 'TransactionHistory', description: 'A page of transactions, newest first' });
 const HistoryQuery = Type.Object({
   currency: Type.Optional(CurrencySlug),
   type: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,40}$', description: 'Posting kind, e.g. exchange' })),
@@ -46,9 +50,16 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
 
   twinRoutes(app, {
-    schema: { tags, querystring: HistoryQuery, response: { 200: History, ...partnerErrors } },
-    partner: { url: '/v1/partner/transaction-history', summary: "Get Transaction History (the partner's own balances)" },
-    user: { url: '/v1/user/transaction-history/:externalUserId', summary: 'Get User Transaction History', schema: { params: UserParams } },
+    schema: {
+      tags, querystring: HistoryQuery,
+      description: 'Completed balance movements, newest first, filtered by currency, type and time; page with `limit` and `nextCursor`.',
+      response: { 200: answer(History, 'A page of transactions'), ...errorResponses() },
+    },
+    partner: { url: '/v1/partner/transaction-history', operationId: 'getPartnerTransactionHistory', summary: "Get Transaction History (the partner's own balances)" },
+    user: {
+      url: '/v1/user/transaction-history/:externalUserId', operationId: 'getUserTransactionHistory', summary: 'Get User Transaction History',
+      schema: { params: UserParams, response: { 200: answer(History, 'A page of the user\'s transactions'), ...errorResponses('P412', 'P610') } },
+    },
     handler: async (request, level) => {
       const filter = parseFilter(request.query);
       if (level === 'partner') return transactionHistory(db, { partnerId: request.partner.id }, filter);

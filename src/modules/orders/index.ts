@@ -1,5 +1,5 @@
 import type { CentumModule } from '../../platform/module.js';
-import { orderRoutes } from './routes.js';
+import { orderRoutes, OrderWebhook } from './routes.js';
 import { ASSIGN_JOB, assignAddress, EXPIRE_JOB, expireOrder } from './service.js';
 
 /** Orders: crypto payments to an order's own address, converted to EUR for the partner at a locked rate. */
@@ -7,6 +7,7 @@ export const ordersModule: CentumModule = {
   name: 'orders',
   routes: orderRoutes,
   jobs: { [ASSIGN_JOB]: assignAddress, [EXPIRE_JOB]: expireOrder },
+  webhooks: { 'order.status': OrderWebhook },
 };
 
 export { ASSIGN_JOB, EXPIRE_JOB };

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { advanceClock } from '../../kernel/clock.js';
 import { countDueJobs, drainJobs } from '../../jobs/queue.js';
-import { partnerErrors } from '../../kernel/schemas.js';
+import { errorResponses } from '../../kernel/schemas.js';
 
 /**
  * POST /v1/sandbox/clock/advance: moves this partner's simulated clock and runs everything that
@@ -13,9 +13,19 @@ export const sandboxClockRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // It runs jobs that call partner servers: no one transaction can hold it (idempotency.ts).
     config: { idempotency: 'lease' },
     schema: {
-      tags: ['Sandbox'], summary: 'Advance the simulated clock and run what falls due',
-      body: Type.Object({ seconds: Type.Integer({ minimum: 0, maximum: 10 * 365 * 86_400 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }), jobsRun: Type.Integer() }), ...partnerErrors },
+      operationId: 'advanceSandboxClock', tags: ['Sandbox'], summary: 'Advance the simulated clock',
+      description: "Moves this partner's clock forward and runs everything that falls due before it answers: settlements, confirmations, "
+        + 'expiries, webhook attempts. Other partners\' clocks do not move.',
+      body: Type.Object({ seconds: Type.Integer({ minimum: 0, maximum: 10 * 365 * 86_400, examples: [3600] }) }, {
+        additionalProperties: false, title: 'ClockAdvanceRequest',
+      }),
+      response: {
+        200: Type.Object({
+          now: Type.String({ format: 'date-time', description: "The partner's clock after the move" }),
+          jobsRun: Type.Integer({ description: 'Jobs run because they fell due' }),
+        }, { title: 'ClockAdvanced', description: 'The new time and what ran' }),
+        ...errorResponses(),
+      },
     },
   }, async (request) => {
     const now = await advanceClock(db, request.partner.id, request.body.seconds * 1000);

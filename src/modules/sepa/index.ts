@@ -1,6 +1,6 @@
 import type { CentumModule } from '../../platform/module.js';
 import { REVIEW_JOB, reviewDeposit } from './deposits.js';
-import { sepaRoutes } from './routes.js';
+import { PartnerSepaTransferWebhook, SepaDepositWebhook, sepaRoutes, SepaTransferWebhook } from './routes.js';
 import { sandboxSepaRoutes } from './sandbox.js';
 import { SETTLE_JOB, settleTransfer } from './transfers.js';
 
@@ -10,6 +10,11 @@ export const sepaModule: CentumModule = {
   routes: sepaRoutes,
   sandboxRoutes: sandboxSepaRoutes,
   jobs: { [REVIEW_JOB]: reviewDeposit, [SETTLE_JOB]: settleTransfer },
+  webhooks: {
+    'partner_sepa_transfer.status': PartnerSepaTransferWebhook,
+    'sepa_transfer.status': SepaTransferWebhook,
+    'sepa_deposit.status': SepaDepositWebhook,
+  },
 };
 
 export { REVIEW_JOB, SETTLE_JOB };

@@ -2,7 +2,8 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { formatAmount, parseAmount } from '../../kernel/money.js';
-import { Amount, partnerErrors, Uuid } from '../../kernel/schemas.js';
+import { Amount, errorResponses, StringEnum, Uuid } from '../../kernel/schemas.js';
+import { SepaDepositStatus, valuesOf } from '../../kernel/statuses.js';
 import { normalizeIban } from '../../rails/sepa/iban.js';
 import { receiveSepaDeposit } from './deposits.js';
 
@@ -14,19 +15,24 @@ export const sandboxSepaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
   app.post('/v1/sandbox/sepa-deposit', {
     schema: {
-      tags: ['Sandbox'], summary: 'Simulate an incoming SEPA transfer to an IBAN of this partner or its users',
+      operationId: 'simulateSepaDeposit', tags: ['Sandbox'], summary: 'Simulate an incoming SEPA transfer',
       description: 'Partner IBANs and senders whose name matches the user are APPROVED (credited) at once; '
         + 'other names stay PENDING for the review delay, then APPROVED (a shared name word) or REJECTED (returned).',
       body: Type.Object({
-        iban: Type.String({ minLength: 1 }),
-        amount: Amount,
-        senderName: Type.Optional(Type.String({ maxLength: 140 })),
-        senderIban: Type.Optional(Type.String()),
+        iban: Type.String({ minLength: 1, description: 'An IBAN of this partner or of one of its users', examples: ['PL61109010140000071219812874'] }),
+        amount: { ...Amount, examples: ['500.00'] },
+        senderName: Type.Optional(Type.String({ maxLength: 140, description: 'Omitted: the account holder', examples: ['Maria Wiśniewska'] })),
+        senderIban: Type.Optional(Type.String({ examples: ['DE89370400440532013000'] })),
         reference: Type.Optional(Type.String({ maxLength: 140 })),
-      }, { additionalProperties: false }),
+      }, { additionalProperties: false, title: 'SimulatedSepaDepositRequest' }),
       response: {
-        201: Type.Object({ depositId: Uuid, status: Type.String({ examples: ['APPROVED', 'PENDING'] }), amount: Type.String(), iban: Type.String() }),
-        ...partnerErrors,
+        201: Type.Object({
+          depositId: Uuid,
+          status: StringEnum(valuesOf(SepaDepositStatus), { examples: ['APPROVED'] }),
+          amount: Type.String({ examples: ['500.00'] }),
+          iban: Type.String(),
+        }, { title: 'SimulatedSepaDeposit', description: 'The incoming payment and whether it was credited' }),
+        ...errorResponses('P630', 'P613'),
       },
     },
   }, async (request, reply) => {

@@ -69,7 +69,7 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
     currency: currency.code,
     status: TransferStatus.SUCCESSFUL,
     createdAt: now.toISOString(),
-  });
+  }, now);
   const transferRow: SqlPart = {
     name: 'transfer_row',
     text: `INSERT INTO transfers (id, partner_id, source_user_id, destination_user_id, currency, amount, status, created_at)
@@ -82,6 +82,7 @@ export async function createTransfer(q: Queryable, partnerId: string, body: Tran
         partnerId, transferId: id, description: `Transfer ${source ?? 'partner'} -> ${destination ?? 'partner'}`,
         fromAccountId: from.accountId, toAccountId: to.accountId, currency: currency.code, amount,
       }),
+      at: now,
       guard: moneyMoverGuard([from, to]),
     }, [transferRow, ...event.parts]);
   } catch (error) {

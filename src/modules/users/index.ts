@@ -2,6 +2,7 @@ import type { CentumModule } from '../../platform/module.js';
 import { userBalancesRoutes } from './balances-routes.js';
 import { userRoutes } from './routes.js';
 import { sandboxKycRoutes } from './sandbox.js';
+import { UserStatusWebhook } from './schemas.js';
 
 /** Users (KYC and non-KYC), their balances and, in the sandbox, the KYC provider's decision. */
 export const usersModule: CentumModule = {
@@ -11,6 +12,7 @@ export const usersModule: CentumModule = {
     await app.register(userBalancesRoutes);
   },
   sandboxRoutes: sandboxKycRoutes,
+  webhooks: { 'user.status': UserStatusWebhook },
 };
 
 export { ExternalUserId, UserParams } from './schemas.js';

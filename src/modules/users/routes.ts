@@ -1,6 +1,6 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
-import { partnerErrors } from '../../kernel/schemas.js';
+import { answer, errorResponses } from '../../kernel/schemas.js';
 import { balancesView } from '../balances/index.js';
 import {
   CreateKycUserResponse, CreateNonKycUserResponse, CreateUserBody, UpdateUserBody, UserParams, UserView,
@@ -30,12 +30,12 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/user/balances/crypto-and-fiat', {
     schema: {
-      tags, summary: 'Create User Account (KYC model)',
+      operationId: 'createKycUser', tags, summary: 'Create User Account (KYC model)',
       description: 'Creates the user with crypto balances (active) and a EUR balance that waits, without an IBAN, '
         + 'for the KYC decision. Requires externalUserId, email, firstName, lastName and a country '
         + '(country, or citizenship or nationality). A reused externalUserId, also a deleted user\'s, is P411.',
       body: CreateUserBody,
-      response: { 200: CreateKycUserResponse, ...partnerErrors },
+      response: { 200: CreateKycUserResponse, ...errorResponses('P411') },
     },
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
@@ -49,11 +49,11 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/user/balances/crypto', {
     schema: {
-      tags, summary: 'Create User Account and Generate Balances Without KYC',
+      operationId: 'createNonKycUser', tags, summary: 'Create User Account and Generate Balances Without KYC',
       description: 'Creates an active user with crypto balances and an active EUR balance without an IBAN '
         + '(no SEPA for non-KYC users; exchange and internal transfers work). Answers one flat list of balances.',
       body: CreateUserBody,
-      response: { 200: CreateNonKycUserResponse, ...partnerErrors },
+      response: { 200: CreateNonKycUserResponse, ...errorResponses('P411') },
     },
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
@@ -72,10 +72,10 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch('/v1/user/:externalUserId', {
     schema: {
-      tags, summary: 'Update Existing User',
+      operationId: 'updateUser', tags, summary: 'Update Existing User',
       description: 'Changes the given profile fields (same checks as at creation); other fields stay.',
       params: UserParams, body: UpdateUserBody,
-      response: { 200: UserView, ...partnerErrors },
+      response: { 200: answer(UserView, 'The updated user'), ...errorResponses('P412', 'P610') },
     },
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
@@ -87,11 +87,11 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/v1/user/:externalUserId', {
     schema: {
-      tags, summary: 'Delete User',
+      operationId: 'deleteUser', tags, summary: 'Delete User',
       description: "Sweeps the user's balances to the partner's balances (history type user_deletion), closes them "
         + 'and makes the externalUserId unusable (P610 afterwards, P411 on create). P616 while an operation holds funds.',
       params: UserParams,
-      response: { 200: UserView, ...partnerErrors },
+      response: { 200: answer(UserView, 'The deleted user (status DELETED)'), ...errorResponses('P412', 'P610', 'P616') },
     },
   }, async (request) => {
     const now = partnerNow(request.partner.clockOffsetMs);
@@ -101,12 +101,20 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 
-  for (const [action, summary, change] of [
-    ['suspend', 'Suspend User (money movement gives P455 and its cards are SUSPENDED until unsuspended)', suspendUser],
-    ['unsuspend', 'Unsuspend User (back to the status before the suspension)', unsuspendUser],
+  for (const [action, summary, change, description, errors] of [
+    ['suspend', 'Suspend User', suspendUser,
+      'Money movement by or to the user answers P455 until it is unsuspended; its cards that are not deleted become SUSPENDED '
+        + '(they decline) and get their status back with unsuspend. Suspending a suspended user changes nothing.',
+      errorResponses('P412', 'P610')],
+    ['unsuspend', 'Unsuspend User', unsuspendUser,
+      'The user goes back to the status it had before the suspension. Unsuspending a user that is not suspended changes nothing.',
+      errorResponses('P412', 'P610')],
   ] as const) {
     app.patch(`/v1/user/${action}/:externalUserId`, {
-      schema: { tags, summary, params: UserParams, response: { 200: UserView, ...partnerErrors } },
+      schema: {
+        operationId: `${action}User`, tags, summary, description, params: UserParams,
+        response: { 200: answer(UserView, `The ${action}ed user`), ...errors },
+      },
     }, async (request) => {
       const now = partnerNow(request.partner.clockOffsetMs);
       return db.tx(async (q) => {

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
-import { Nullable, partnerErrors } from '../../kernel/schemas.js';
-import { UserStatus } from '../../kernel/statuses.js';
+import { errorResponses, Nullable, StringEnum } from '../../kernel/schemas.js';
+import { UserStatus, valuesOf } from '../../kernel/statuses.js';
 import { findAccount } from '../../ledger/index.js';
 import { ExternalUserId } from './schemas.js';
 import { decideKyc, requireUser } from './service.js';
@@ -15,16 +15,20 @@ export const sandboxKycRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.ctx;
   app.post('/v1/sandbox/kyc-decision', {
     schema: {
-      tags: ['Sandbox'], summary: 'Decide the KYC verification of a KYC-model user (APPROVED or REJECTED)',
+      operationId: 'decideKyc', tags: ['Sandbox'], summary: 'Decide the KYC verification of a KYC-model user',
+      description: 'The simulated KYC provider\'s verdict on a KYC-model user waiting for it: APPROVED issues the IBAN and activates the '
+        + 'EUR balance and the user; REJECTED is final. Both send the `user.status` webhook.',
       body: Type.Object({
         externalUserId: ExternalUserId,
-        decision: Type.Union([Type.Literal('APPROVED'), Type.Literal('REJECTED')]),
-      }, { additionalProperties: false }),
+        decision: StringEnum(['APPROVED', 'REJECTED']),
+      }, { additionalProperties: false, title: 'KycDecisionRequest' }),
       response: {
         200: Type.Object({
-          externalUserId: Type.String(), status: Type.String({ examples: [UserStatus.ACTIVE, UserStatus.REJECTED] }), iban: Nullable(Type.String()),
-        }),
-        ...partnerErrors,
+          externalUserId: Type.String(),
+          status: StringEnum(valuesOf(UserStatus), { examples: [UserStatus.ACTIVE, UserStatus.REJECTED] }),
+          iban: Nullable(Type.String({ description: 'The IBAN of the user\'s EUR balance (null when rejected)' })),
+        }, { title: 'KycDecision', description: 'The user after the decision' }),
+        ...errorResponses('P412', 'P610', 'P614', 'P617'),
       },
     },
   }, async (request) => {

@@ -16,7 +16,7 @@ export const UserObject = Type.Object({
   pesel: Nullable(Type.String()),
   birthCountry: Nullable(Type.String()),
   birthDate: Nullable(Type.String()),
-});
+}, { title: 'UserSummary', description: 'The user an operation belongs to, as SEPA and crypto details and webhooks show it' });
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 

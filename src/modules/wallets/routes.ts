@@ -1,8 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { partnerNow } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
-import { CurrencySlug, partnerErrors, Uuid } from '../../kernel/schemas.js';
-import { WalletStatus } from '../../kernel/statuses.js';
+import { CRYPTO_CODES, NETWORK_CODES } from '../../kernel/currencies.js';
+import { CurrencySlug, errorResponses, NetworkSlug, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { WalletStatus, valuesOf } from '../../kernel/statuses.js';
 import { enqueueJob, type JobHandler } from '../../jobs/queue.js';
 import { emitEvent } from '../../outbox/events.js';
 import { deriveAddress, FAMILY_OF_NETWORK } from '../../rails/chains/addresses.js';
@@ -15,6 +16,20 @@ import { newId } from '../../kernel/ids.js';
  * (it needs the master secret) and stored by a job, which reports it with 'wallet.status'.
  */
 export const CREATE_JOB = 'wallet.create';
+
+const walletFields = {
+  walletId: Uuid,
+  currency: StringEnum(CRYPTO_CODES, { examples: ['ltc'] }),
+  network: StringEnum(NETWORK_CODES, { examples: ['ltc'] }),
+};
+
+/** `wallet.status`: the address of a wallet the partner asked for, or why there is none. */
+export const WalletWebhook = Type.Object({
+  ...walletFields,
+  wallet: Type.String({ description: 'The deposit address' }),
+  status: StringEnum(valuesOf(WalletStatus), { description: 'ACTIVE: the address is ready; FAILED: the partner already had one' }),
+  createdAt: Timestamp,
+}, { title: 'WalletWebhook', description: "A wallet the partner asked for is ready (ACTIVE) or failed." });
 
 /** Stores the derived address and reports it. */
 export const createWallet: JobHandler = async (job, { q, now }) => {
@@ -35,13 +50,17 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config } = app.ctx;
   app.post('/v1/partner/wallet', {
     schema: {
-      tags: ['Partner balances'], summary: 'Create Wallet',
+      operationId: 'createPartnerWallet', tags: ['Partner balances'], summary: 'Create Wallet',
       description: "Generates the partner's deposit address for a currency (and network); P636 when it exists. "
         + "Answers PENDING; the 'wallet.status' webhook reports the address when it is ready.",
-      body: Type.Object({ currency: CurrencySlug, network: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
+      body: Type.Object({ currency: { ...CurrencySlug, examples: ['ltc'] }, network: Type.Optional({ ...NetworkSlug, maxLength: 32 }) }, {
+        additionalProperties: false, title: 'WalletRequest',
+      }),
       response: {
-        201: Type.Object({ walletId: Uuid, currency: Type.String(), network: Type.String(), status: Type.String({ examples: ['PENDING'] }) }),
-        ...partnerErrors,
+        201: Type.Object({ ...walletFields, status: StringEnum(valuesOf(WalletStatus), { examples: ['PENDING'] }) }, {
+          title: 'Wallet', description: 'The wallet asked for (PENDING until the `wallet.status` webhook gives its address)',
+        }),
+        ...errorResponses('P410', 'P632', 'P636'),
       },
     },
   }, async (request, reply) => {
