@@ -27,6 +27,7 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'SEPA', description: 'EUR in (deposit info, contacts) and out (SEPA transfers, settled asynchronously).' },
   { name: 'Crypto', description: 'Crypto withdrawals (fees, details) and travel rule data for incoming deposits.' },
   { name: 'Orders', description: 'Accept a crypto payment that settles in EUR on the partner\'s balance.' },
+  { name: 'Cards', description: 'Virtual cards of KYC users: issue, reveal (recorded), PIN, block and unblock, limits, delete.' },
   { name: 'Transaction history', description: 'What moved money, newest first, page by page (`nextCursor`).' },
   { name: 'Webhooks', description: 'Where events are sent, the delivery log and replays (Centum). The events themselves are under **Webhook events**.' },
   { name: 'Webhook events', description: 'What Centum POSTs to the partner\'s server: one operation per event, with its body and headers.' },
@@ -36,7 +37,7 @@ export const TAGS: { name: string; description: string }[] = [
 ];
 
 export const TAG_GROUPS = [
-  { name: 'Partner API', tags: TAGS.slice(0, 10).map((t) => t.name) },
+  { name: 'Partner API', tags: TAGS.slice(0, 11).map((t) => t.name) },
   { name: 'Webhook events', tags: ['Webhook events'] },
   { name: 'Sandbox', tags: ['Sandbox'] },
   { name: 'Operator', tags: ['Operator', 'Platform'] },

@@ -122,7 +122,7 @@ describe('authorization and capture', () => {
 describe('declines', () => {
   it.each([
     ['INSUFFICIENT_FUNDS', '20.01', {}],
-    ['CURRENCY_NOT_SUPPORTED', '1.00', { currency: 'usd' }],
+    ['CURRENCY_NOT_SUPPORTED', '1.00', { currency: 'btc' }],
   ])('%s', async (reason, amount, extra) => {
     const user = await cardUser(p, '20.00');
     const { cardId } = await createCard(p, user);

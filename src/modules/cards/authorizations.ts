@@ -1,4 +1,5 @@
 import type { CardSettings } from '../../config.js';
+import type { CurrencyCode } from '../../kernel/currencies.js';
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
@@ -87,7 +88,7 @@ export function authorizationView(a: AuthorizationRow, card: Pick<CardRow, 'last
     heldAmount: formatAmount(a.status === CardAuthorizationStatus.PENDING ? a.amount : 0n, 2),
     capturedAmount: formatAmount(captured ? a.amount : 0n, 2),
     refundedAmount: formatAmount(a.refunded, 2),
-    currency: a.currency,
+    currency: a.currency as CurrencyCode,
     channel: a.channel,
     merchantName: a.merchant_name,
     mcc: a.mcc,

@@ -35,7 +35,7 @@ export const sandboxCardRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { amount, currency, ...rest } = request.body;
     const view = await db.tx((q) => authorize(q, {
       keys, settings, partnerId: request.partner.id, now,
-      input: { ...rest, amount: parseAmount(amount, 2), currency: currency.toLowerCase() },
+      input: { ...rest, amount: parseAmount(amount, 2), currency },
     }));
     return reply.code(201).send(view);
   });

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { Amount, Nullable, StringEnum, Timestamp, Uuid } from '../../kernel/schemas.js';
+import { CURRENCY_CODES } from '../../kernel/currencies.js';
 import { CardAuthorizationStatus, CardChannel, CardStatus, valuesOf } from '../../kernel/statuses.js';
 import { DECLINE_REASONS } from './authorizations.js';
 
@@ -64,7 +65,7 @@ export const UpdateLimitsBody = Type.Object({
   dailyTrxAtm: Type.Optional(LimitValue), monthlyTrxEcom: Type.Optional(LimitValue), dailyTrxEcom: Type.Optional(LimitValue),
 }, { additionalProperties: false, title: 'UpdateCardLimitsRequest' });
 
-export const LimitsUpdated = Type.Object({ message: Type.String({ examples: ['Card limits updated'] }), ...limitFields }, { title: 'CardLimitsUpdated' });
+export const LimitsUpdated = Type.Object({ message: Type.String({ examples: ['Card limits updated'] }), ...limitFields }, { title: 'CardLimitsUpdated', description: 'The limits now' });
 
 export const CardReveal = Type.Object({
   revealId: Uuid,
@@ -82,7 +83,7 @@ export const CardReveals = Type.Object({ reveals: Type.Array(CardReveal) }, { ti
 export const AuthorizationBody = Type.Object({
   cardId: Type.String({ minLength: 1, maxLength: 64 }),
   amount: Amount,
-  currency: Type.String({ minLength: 1, maxLength: 10, examples: ['eur'] }),
+  currency: StringEnum(CURRENCY_CODES, { description: 'Only eur is approved; another currency declines (CURRENCY_NOT_SUPPORTED)', examples: ['eur'] }),
   channel: StringEnum(valuesOf(CardChannel), { examples: ['POS'] }),
   merchantName: Type.String({ minLength: 1, maxLength: 100, examples: ['Coffee Corner'] }),
   mcc: Type.String({ pattern: '^[0-9]{4}$', examples: ['5814'] }),
@@ -102,14 +103,14 @@ const authorizationFields = {
   heldAmount: Type.String({ examples: ['12.50'] }),
   capturedAmount: Type.String({ examples: ['0.00'] }),
   refundedAmount: Type.String({ examples: ['0.00'] }),
-  currency: Type.String({ examples: ['eur'] }),
+  currency: StringEnum(CURRENCY_CODES, { examples: ['eur'] }),
   channel: StringEnum(valuesOf(CardChannel)),
   merchantName: Type.String({ examples: ['Coffee Corner'] }),
   mcc: Type.String({ examples: ['5814'] }),
   createdAt: Timestamp,
 };
 
-export const CardAuthorization = Type.Object(authorizationFields, { title: 'CardAuthorization' });
+export const CardAuthorization = Type.Object(authorizationFields, { title: 'CardAuthorization', description: 'The authorization as it is now' });
 
 export const AuthorizationParams = Type.Object({ authorizationId: Type.String({ minLength: 1, maxLength: 64 }) });
 export const OptionalAmount = Type.Object({ amount: Type.Optional(Amount) }, { additionalProperties: false });
@@ -137,8 +138,8 @@ export const Card3dsCodeWebhook = Type.Object({
   code: Type.String({ examples: ['482913'] }),
   merchant_name: Type.String(),
   amount: Type.String(),
-  currency: Type.String(),
-}, { title: 'Card3dsCodeWebhook' });
+  currency: StringEnum(CURRENCY_CODES, { examples: ['eur'] }),
+}, { title: 'Card3dsCodeWebhook', description: 'A 3-D Secure one-time code for the partner to relay to its user' });
 
 /** `/webhook/card/activation-code`: an activation code (sent from the sandbox). */
 export const CardActivationCodeWebhook = Type.Object({
@@ -146,4 +147,4 @@ export const CardActivationCodeWebhook = Type.Object({
   external_user_id: Type.String(),
   card_id: Uuid,
   code: Type.String({ examples: ['120934'] }),
-}, { title: 'CardActivationCodeWebhook' });
+}, { title: 'CardActivationCodeWebhook', description: 'A card activation code' });
