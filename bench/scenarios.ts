@@ -41,6 +41,9 @@ async function fundUsers(fixtures: Fixtures, call: (method: string, path: string
   }
 }
 
+/** The cards of the card authorization scenario, made by its prepare step. */
+const cardIds: string[] = [];
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'GET /v1/partner/balances',
@@ -121,5 +124,24 @@ export const SCENARIOS: Scenario[] = [
       return `payment-link settlement: ${settled} transfers to ${paymentLinks.length} links confirmed (2 blocks each), converted, `
         + `posted and reported in ${seconds.toFixed(1)} s after the clock advance: ${(settled / seconds).toFixed(0)} transfers/s`;
     },
+  },
+  {
+    // Each user's one card, spread uniformly: the card row, the user row and one EUR balance are
+    // locked per authorization (lock order: user, card, hold, balance), as a card network would.
+    name: 'POST /v1/sandbox/card/authorizations (hold on the cardholder\'s EUR), uniform over all cards',
+    moneyMoving: true,
+    prepare: async (f, call) => {
+      await fundUsers(f, call, 100);
+      cardIds.length = 0;
+      for (const user of f.users) {
+        const card = await call('POST', '/v1/card/virtual', { externalUserId: user.externalUserId, label: 'Bench card', pin: '4821' });
+        cardIds.push(card.cardId);
+      }
+    },
+    request: (_f, n) => ({
+      method: 'POST',
+      path: '/v1/sandbox/card/authorizations',
+      body: { cardId: cardIds[n % cardIds.length], amount: '0.01', currency: 'eur', channel: 'POS', merchantName: 'Bench shop', mcc: '5411' },
+    }),
   },
 ];

@@ -54,6 +54,31 @@ const secondsList: Reader<number[]> = {
   },
 };
 
+/** The EU member states, where cards are issued by default. */
+export const EU_COUNTRIES = [
+  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL',
+  'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+] as const;
+
+/** Comma-separated ISO 3166-1 alpha-2 codes. */
+const countryList: Reader<string[]> = {
+  expected: 'comma-separated two-letter country codes (AT,BE,...)',
+  parse: (raw) => {
+    const parts = raw.split(',').map((p) => p.trim().toUpperCase());
+    return parts.every((p) => /^[A-Z]{2}$/.test(p)) ? parts : undefined;
+  },
+};
+
+/** Six whole EUR amounts: monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom. */
+const cardLimitList: Reader<number[]> = {
+  expected: 'six comma-separated whole EUR amounts (monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom)',
+  parse: (raw) => {
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.length !== 6 || parts.some((p) => !/^\d{1,9}$/.test(p))) return undefined;
+    return parts.map(Number);
+  },
+};
+
 /** `true`/`false`, or proxy addresses and CIDRs whose X-Forwarded-For is believed. */
 const proxies: Reader<boolean | string> = {
   expected: 'true, false, or proxy addresses (10.0.0.1,10.1.0.0/16)',
@@ -144,6 +169,18 @@ export const SETTINGS = {
     'simulated proof-of-address review this long after the upload (partner clock)'),
   poaForExtended: setting('CENTUM_POA_FOR_EXTENDED', oneOf('countries', 'always', 'never'), 'countries',
     'who needs an approved proof of address for the extended tier (cards): `countries` (residents and citizens of AM, AR, AZ, GE, IL, MD, UA), `always` or `never`'),
+  cardBin: setting('CENTUM_CARD_BIN', text('6 to 8 digits', (raw) => /^\d{6,8}$/.test(raw)), '535456',
+    'test BIN (issuer prefix) of the virtual card numbers'),
+  cardCountries: setting('CENTUM_CARD_COUNTRIES', countryList, [...EU_COUNTRIES], 'countries (ISO alpha-2) whose users may get cards',
+    'the 27 EU member states'),
+  cardLimitsDefault: setting('CENTUM_CARD_LIMITS_DEFAULT', cardLimitList, [5000, 1000, 1000, 200, 3000, 500],
+    'new card limits in EUR: monthlyTrxAll,dailyTrxAll,monthlyTrxAtm,dailyTrxAtm,monthlyTrxEcom,dailyTrxEcom', '`5000,1000,1000,200,3000,500`'),
+  cardLimitsMax: setting('CENTUM_CARD_LIMITS_MAX', cardLimitList, [20000, 5000, 5000, 1000, 10000, 3000],
+    'highest card limits a partner may set, same order', '`20000,5000,5000,1000,10000,3000`'),
+  cardAuthExpirySeconds: setting('CENTUM_CARD_AUTH_EXPIRY_SECONDS', integer(60, 60 * 86_400), 7 * 86_400,
+    'an authorization neither captured nor reversed expires (hold released) after it'),
+  cardFeeEur: setting('CENTUM_CARD_FEE_EUR', decimal('100', 2), new Decimal('0.25'), 'monthly fee per card, from the partner\'s EUR balance',
+    '`0.25`'),
 } as const;
 
 type Values = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K] extends Setting<infer T> ? T : never };
@@ -161,6 +198,23 @@ export interface RailSettings {
   travelRuleThresholdEur: Decimal;
   /** Address of the simulated bank, shown by Get SEPA Deposit Info. */
   bankAddress: string;
+}
+
+/** Settings of the virtual cards (src/modules/cards) and their simulated network. */
+export interface CardSettings {
+  /** Issuer prefix of the card numbers (a test range). */
+  bin: string;
+  /** Countries (upper-case alpha-2) whose users may get cards. */
+  countries: string[];
+  /** Who needs an approved proof of address to be extended (P461), the KYC module's policy (CENTUM_POA_FOR_EXTENDED). */
+  poaForExtended: KycSettings['poaForExtended'];
+  /** Limits in whole EUR, in the contract's order: monthlyTrxAll, dailyTrxAll, monthlyTrxAtm, dailyTrxAtm, monthlyTrxEcom, dailyTrxEcom. */
+  limitsDefault: number[];
+  limitsMax: number[];
+  /** Seconds an authorization stays held before it expires. */
+  authExpirySeconds: number;
+  /** Monthly fee per card, EUR cents. */
+  feeCents: bigint;
 }
 
 export interface Config {
@@ -210,6 +264,7 @@ export interface Config {
   fx: { mode: 'simulated' | 'fixed'; seed: string; feePercent: string };
   rails: RailSettings;
   kyc: KycSettings;
+  cards: CardSettings;
 }
 
 /** KYC and proof of address (src/modules/kyc). */
@@ -290,7 +345,28 @@ export function loadConfig(env: Env = process.env): Config {
       poaReviewSeconds: v.poaReviewSeconds,
       poaForExtended: v.poaForExtended,
     },
+    cards: checkedCardSettings({
+      bin: v.cardBin, countries: v.cardCountries, poaForExtended: v.poaForExtended,
+      limitsDefault: v.cardLimitsDefault, limitsMax: v.cardLimitsMax, authExpirySeconds: v.cardAuthExpirySeconds,
+      feeCents: BigInt(v.cardFeeEur.mul(100).toFixed(0)),
+    }),
   };
+}
+
+/**
+ * Card limits as an update would check them (src/modules/cards/service.ts `updateLimits`): each
+ * default at most its maximum, daily at most monthly, ATM and e-commerce at most all.
+ */
+function checkedCardSettings(cards: CardSettings): CardSettings {
+  const [monthlyAll, dailyAll, monthlyAtm, dailyAtm, monthlyEcom, dailyEcom] = cards.limitsDefault;
+  const consistent = cards.limitsDefault.every((value, i) => value <= cards.limitsMax[i])
+    && dailyAll <= monthlyAll && dailyAtm <= monthlyAtm && dailyEcom <= monthlyEcom
+    && monthlyAtm <= monthlyAll && dailyAtm <= dailyAll && monthlyEcom <= monthlyAll && dailyEcom <= dailyAll;
+  if (!consistent) {
+    throw new ConfigError(`${SETTINGS.cardLimitsDefault.name} must be at most ${SETTINGS.cardLimitsMax.name}, daily at most monthly, `
+      + 'ATM and e-commerce at most all');
+  }
+  return cards;
 }
 
 /** The README's settings table, from the declaration. */

@@ -76,6 +76,17 @@ export const ERRORS = {
   P650: { name: 'webhook-url-not-allowed', status: 400, message: 'Webhook URL points at a private network' },
   P651: { name: 'webhook-delivery-not-found', status: 404, message: 'Webhook delivery not found' },
   P652: { name: 'webhook-not-configured', status: 400, message: 'Set a webhook URL and enable webhooks first' },
+  // Centum: cards (P660-P669)
+  P660: { name: 'card-count-limit', status: 400, message: 'The user already has 10 cards that are not deleted' },
+  P661: { name: 'card-creation-limit-day', status: 400, message: 'At most 5 cards may be created per user in 24 hours' },
+  P662: { name: 'card-creation-limit-month', status: 400, message: 'At most 10 cards may be created per user in 30 days' },
+  P663: { name: 'card-creation-limit-year', status: 400, message: 'At most 20 cards may be created per user in 12 months' },
+  P664: { name: 'card-status-conflict', status: 400, message: 'The card status does not allow this operation' },
+  P665: { name: 'card-authorization-not-found', status: 404, message: 'Card authorization not found' },
+  P666: { name: 'card-authorization-resolved', status: 400, message: 'The authorization is not pending' },
+  P667: { name: 'amount-exceeds-authorization', status: 400, message: 'The amount exceeds what the authorization allows' },
+  P668: { name: 'invalid-card-limits', status: 400, message: 'Card limits are not consistent or above the maximum' },
+  P669: { name: 'three-ds-not-pending', status: 400, message: 'The authorization is not waiting for a 3DS code' },
   // Centum: KYC, proof of address, files (P670-P679)
   P670: { name: 'too-many-files', status: 400, message: 'Too many files' },
   P671: { name: 'kyc-files-incomplete', status: 400, message: 'The document needs other files' },

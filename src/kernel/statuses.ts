@@ -100,3 +100,24 @@ export type KycAttemptStatus = keyof typeof KycAttemptStatus;
 /** A proof-of-address review (spec 1.7): WAITING, then APPROVED, REJECTED (final: another document) or QUESTIONED (re-upload). */
 export const PoaStatus = statuses('WAITING', 'APPROVED', 'REJECTED', 'QUESTIONED');
 export type PoaStatus = keyof typeof PoaStatus;
+
+/**
+ * A virtual card (docs/decisions.md, "Cards"): ACTIVE; LOCKED_BY_USER (block) and back (unblock);
+ * BLOCKED (set by the platform); SUSPENDED while its user is (remembers what it interrupted);
+ * DELETED is final.
+ */
+export const CardStatus = statuses('ACTIVE', 'LOCKED_BY_USER', 'BLOCKED', 'SUSPENDED', 'DELETED');
+export type CardStatus = keyof typeof CardStatus;
+/** What a user suspension can interrupt on a card, and unsuspend restores. */
+export type SuspendableCardStatus = Exclude<CardStatus, 'SUSPENDED' | 'DELETED'>;
+
+/**
+ * A card authorization: AWAITING_3DS (no hold yet) until the code is given; PENDING (held) until
+ * CAPTURED, REVERSED (in full) or EXPIRED; DECLINED never held anything.
+ */
+export const CardAuthorizationStatus = statuses('AWAITING_3DS', 'PENDING', 'CAPTURED', 'REVERSED', 'EXPIRED', 'DECLINED');
+export type CardAuthorizationStatus = keyof typeof CardAuthorizationStatus;
+
+/** Where a card is used: a terminal, online, a cash machine. */
+export const CardChannel = statuses('POS', 'ECOM', 'ATM');
+export type CardChannel = keyof typeof CardChannel;

@@ -243,6 +243,61 @@ export async function voidHold(q: Queryable, holdId: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Adds to a pending hold (a card authorization's increment), in one statement: the hold row is
+ * locked, then its balance takes the extra only if its available balance covers it, then the hold
+ * grows. P433 when short (nothing changed, the transaction goes on); false when the hold is no
+ * longer pending.
+ */
+export async function increaseHold(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
+  if (amount <= 0n) throw new Error('hold increase must be positive');
+  const [result] = await q.query<{ pending: number; grown: number }>(
+    `WITH h AS (SELECT account_id FROM holds WHERE id = $1 AND status = '${HoldStatus.PENDING}' FOR NO KEY UPDATE),
+          a AS (UPDATE accounts SET pending_debits = pending_debits + $2
+                WHERE id = (SELECT account_id FROM h) AND owner_type <> 'house' AND posted - pending_debits >= $2 RETURNING id),
+          u AS (UPDATE holds SET amount = amount + $2 WHERE id = $1 AND EXISTS (SELECT 1 FROM a) RETURNING id)
+     SELECT (SELECT count(*) FROM h)::int AS pending, (SELECT count(*) FROM u)::int AS grown`,
+    [holdId, amount],
+  );
+  if (!result.pending) return false;
+  if (!result.grown) throw new ApiError('P433');
+  return true;
+}
+
+/**
+ * Partial release of a pending hold (a partial reversal): `amount` is given back and the hold stays
+ * pending with the rest. Releasing all of it is `voidHold`. Returns false when the hold is no
+ * longer pending or holds no more than `amount` (nothing changes then).
+ */
+export async function releaseHoldPart(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
+  if (amount <= 0n) throw new Error('released amount must be positive');
+  const [held] = await q.query<{ account_id: string }>(
+    `UPDATE holds SET amount = amount - $2 WHERE id = $1 AND status = '${HoldStatus.PENDING}' AND amount > $2 RETURNING account_id`,
+    [holdId, amount],
+  );
+  if (!held) return false;
+  await q.query('UPDATE accounts SET pending_debits = pending_debits - $1 WHERE id = $2', [amount, held.account_id]);
+  return true;
+}
+
+/**
+ * Partial or full capture: posts `amount` (at most what is held) of a pending hold from the held
+ * account to `to`, and releases the rest. `postHold` with one debit line; null when the hold was
+ * already resolved, so two captures racing move money once.
+ */
+export async function captureHold(
+  q: Queryable,
+  holdId: string,
+  capture: { accountId: string; amount: bigint; to: AccountRef; currency: CurrencyCode } & Omit<PostingInput, 'lines'>,
+): Promise<string | null> {
+  const { accountId, amount, to, currency, ...posting } = capture;
+  if (amount <= 0n) throw new Error('capture must be positive');
+  return postHold(q, holdId, {
+    ...posting,
+    lines: [{ account: { accountId }, currency, amount: -amount }, { account: to, currency, amount }],
+  });
+}
+
 export interface InvariantReport {
   balanced: boolean;
   /** Currencies whose balances do not sum to zero, with the sum in minor units. */

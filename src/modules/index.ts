@@ -4,6 +4,7 @@ import { jobHandlers, type CentumModule } from '../platform/module.js';
 import { createFx } from '../rails/fx/rates.js';
 import { adminModule } from './admin/index.js';
 import { balancesModule } from './balances/index.js';
+import { cardsModule } from './cards/index.js';
 import { cryptoModule } from './crypto/index.js';
 import { exchangeModule } from './exchange/index.js';
 import { healthModule } from './health/index.js';
@@ -40,6 +41,7 @@ export const MODULES: readonly CentumModule[] = [
   sepaModule,
   cryptoModule,
   walletsModule,
+  cardsModule,
   webhooksModule,
 ];
 

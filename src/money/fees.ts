@@ -79,3 +79,14 @@ export function networkFeeQuote(currency: Currency, network: NetworkConfig): big
 export function cryptoWithdrawalFees(currency: Currency, network: NetworkConfig): { serviceFee: bigint; networkFee: bigint } {
   return { serviceFee: toMinor(network.feeWithdrawal, currency.scale), networkFee: networkFeeQuote(currency, network) };
 }
+
+/** Card pricing (the card settings have this field). */
+export interface CardFeeSettings {
+  /** Monthly fee per card, EUR cents. */
+  feeCents: bigint;
+}
+
+/** Virtual card: the fee for one card and one month, charged to the partner's EUR balance. */
+export function cardMonthlyFee(settings: CardFeeSettings): bigint {
+  return settings.feeCents;
+}

@@ -1,6 +1,6 @@
 import type { CurrencyCode } from '../kernel/currencies.js';
 import type { Queryable } from '../kernel/db.js';
-import { hold, postHold, voidHold, type AccountRow, type PostingInput } from '../ledger/index.js';
+import { captureHold, hold, increaseHold, postHold, releaseHoldPart, voidHold, type AccountRow, type PostingInput } from '../ledger/index.js';
 
 /**
  * What each operation posts and charges, one function per operation: "what does X move?" has one
@@ -245,4 +245,64 @@ export function settleCryptoWithdrawal(q: Queryable, holdId: string, w: CryptoWi
 /** Crypto withdrawal rejected by the network: the hold voided, nothing charged. */
 export function voidCryptoWithdrawal(q: Queryable, holdId: string): Promise<boolean> {
   return voidHold(q, holdId);
+}
+
+/**
+ * Card fee: the monthly fee of one card from the partner's EUR balance to house fees (P433 when
+ * the partner is short: the fee job then waits and retries).
+ */
+export function cardFeePosting(f: { partnerId: string; cardId: string; partnerEurAccountId: string; fee: bigint; description: string }): PostingInput {
+  return {
+    partnerId: f.partnerId, kind: 'card_fee', refId: f.cardId, description: f.description,
+    lines: [
+      { account: balance(f.partnerEurAccountId), currency: 'eur', amount: -f.fee },
+      { account: { house: 'fees' }, currency: 'eur', amount: f.fee },
+    ],
+  };
+}
+
+export interface CardAuthorizationMoney {
+  partnerId: string;
+  authorizationId: string;
+  /** The cardholder's EUR balance. */
+  accountId: string;
+  /** What history shows: masked card and merchant. */
+  description: string;
+}
+
+/** Card authorization approved: the amount held on the cardholder's EUR balance (P433 when short). */
+export function holdCardAuthorization(q: Queryable, a: CardAuthorizationMoney & { amount: bigint }): Promise<string> {
+  return hold(q, { accountId: a.accountId, amount: a.amount, kind: 'card_authorization', refId: a.authorizationId });
+}
+
+/** Incremental authorization: more held on the same hold (P433 when short); false when no longer pending. */
+export function incrementCardAuthorization(q: Queryable, holdId: string, amount: bigint): Promise<boolean> {
+  return increaseHold(q, holdId, amount);
+}
+
+/**
+ * Card capture, full or partial: `amount` (at most the held amount) posted from the cardholder to
+ * house cards (the card network), the rest released. Null when the hold was already resolved.
+ */
+export function captureCardAuthorization(q: Queryable, holdId: string, a: CardAuthorizationMoney & { amount: bigint }): Promise<string | null> {
+  return captureHold(q, holdId, {
+    partnerId: a.partnerId, kind: 'card_transaction', refId: a.authorizationId, description: a.description,
+    accountId: a.accountId, amount: a.amount, to: { house: 'cards' }, currency: 'eur',
+  });
+}
+
+/** Card reversal: in part (the rest stays held) or in full (the hold voided). */
+export function reverseCardAuthorization(q: Queryable, holdId: string, amount: bigint | 'all'): Promise<boolean> {
+  return amount === 'all' ? voidHold(q, holdId) : releaseHoldPart(q, holdId, amount);
+}
+
+/** Card refund after a capture: house cards credits the cardholder (a new posting, no hold). */
+export function cardRefundPosting(a: CardAuthorizationMoney & { amount: bigint }): PostingInput {
+  return {
+    partnerId: a.partnerId, kind: 'card_refund', refId: a.authorizationId, description: a.description,
+    lines: [
+      { account: { house: 'cards' }, currency: 'eur', amount: -a.amount },
+      { account: balance(a.accountId), currency: 'eur', amount: a.amount },
+    ],
+  };
 }

@@ -30,7 +30,7 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'Orders', description: 'Accept a crypto payment that settles in EUR on the partner\'s balance.' },
   { name: 'Payment links', description: 'An amount in EUR a payer pays in crypto on a hosted checkout page; each transfer is converted and credited once.' },
   { name: 'KYC', description: 'Identity verification (document files or a hosted verification page) and proof of address.' },
-  { name: 'Cards', description: 'Virtual cards: issue, reveal, PIN, block and unblock, limits; authorizations hold the user\'s EUR balance.' },
+  { name: 'Cards', description: 'Virtual cards of KYC users: issue, reveal (recorded), PIN, block and unblock, limits, delete; authorizations hold the user\'s EUR balance.' },
   { name: 'Transaction history', description: 'What moved money, newest first, page by page (`nextCursor`).' },
   { name: 'Webhooks', description: 'Where events are sent, the delivery log and replays (Centum). The events themselves are under **Webhook events**.' },
   { name: 'Webhook events', description: 'What Centum POSTs to the partner\'s server: one operation per event, with its body and headers.' },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BalanceStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus, KycAttemptStatus, KycVerificationStatus, OrderStatus,
-  PaymentLinkStatus, PaymentLinkTransactionStatus, PoaStatus, SepaDepositStatus, SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
+  BalanceStatus, CardAuthorizationStatus, CardChannel, CardStatus, CryptoDepositStatus, CryptoWithdrawalStatus, ExchangeStatus, HoldStatus,
+  KycAttemptStatus, KycVerificationStatus, OrderStatus, PaymentLinkStatus, PaymentLinkTransactionStatus, PoaStatus, SepaDepositStatus,
+  SepaTransferStatus, TransferStatus, UserStatus, valuesOf,
 } from '../../src/kernel/statuses.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -30,6 +31,10 @@ const COLUMNS: [table: string, column: string, values: string[]][] = [
   ['kyc_verifications', 'verification_status', valuesOf(KycVerificationStatus)],
   ['kyc_verifications', 'attempt_status', valuesOf(KycAttemptStatus)],
   ['poa_verifications', 'status', valuesOf(PoaStatus)],
+  ['cards', 'status', valuesOf(CardStatus)],
+  ['cards', 'status_before_suspension', valuesOf(CardStatus).filter((s) => s !== CardStatus.SUSPENDED && s !== CardStatus.DELETED)],
+  ['card_authorizations', 'status', valuesOf(CardAuthorizationStatus)],
+  ['card_authorizations', 'channel', valuesOf(CardChannel)],
 ];
 
 describe('status unions', () => {
@@ -40,7 +45,7 @@ describe('status unions', () => {
       [table, column],
     );
     expect(rows.length, `one CHECK on ${table}.${column}`).toBe(1);
-    const named = [...rows[0].def.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+    const named = [...rows[0].def.matchAll(/'([A-Z0-9_]+)'/g)].map((m) => m[1]);
     expect(named.sort()).toEqual([...values].sort());
   });
 });

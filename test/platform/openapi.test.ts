@@ -20,10 +20,7 @@ type Json = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 /** Events whose features do not exist yet (docs/webhooks.md, "engine only"): described once their module is merged. */
-const NOT_BUILT: EventType[] = [
-  'card_transaction.status',
-  'card.3ds_code', 'card.activation_code',
-];
+const NOT_BUILT: EventType[] = [];
 
 /** The first word of an operationId: a verb (extend the list with a real verb when a route needs one). */
 const VERBS = [

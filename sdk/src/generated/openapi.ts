@@ -203,7 +203,7 @@ export interface paths {
         head?: never;
         /**
          * Suspend User
-         * @description Money movement by or to the user answers P455 until it is unsuspended; refused (P454) while the user has active cards. Suspending a suspended user changes nothing.
+         * @description Money movement by or to the user answers P455 until it is unsuspended; its cards that are not deleted become SUSPENDED (they decline) and get their status back with unsuspend. Suspending a suspended user changes nothing.
          */
         patch: operations["suspendUser"];
         trace?: never;
@@ -1132,6 +1132,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/card/virtual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Virtual Card
+         * @description Issues a virtual card to a verified, extended user of an eligible country (EU by default). At most 10 cards that are not deleted, and 5 creations per 24 h, 10 per 30 days, 20 per 12 months. The answer shows the card data once (Cache-Control: no-store) and is recorded as a reveal. The monthly card fee is charged to the partner's EUR balance.
+         */
+        post: operations["createVirtualCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/card/all/{externalUserId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get All User Cards
+         * @description The user's cards (deleted ones too) with status, label and last four digits; no card data.
+         */
+        get: operations["listUserCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/card/details/{externalUserId}/{cardId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Card Details
+         * @description The card's number, CVV and expiry, with its status. Answers Cache-Control: no-store; every call is recorded (Get Card Reveals lists them). A deleted card shows nothing (P664).
+         */
+        get: operations["getCardDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/card/reveals/{externalUserId}/{cardId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Card Reveals
+         * @description Centum addition: who saw the card data and when (the creation answer and every Get Card Details), newest first.
+         */
+        get: operations["listCardReveals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/card/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Card PIN
+         * @description Sets the card's PIN (exactly 4 digits); it is stored only as a keyed hash.
+         */
+        patch: operations["updateCardPin"];
+        trace?: never;
+    };
+    "/v1/card/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Block Card
+         * @description ACTIVE -> LOCKED_BY_USER: every transaction declines until unblocked.
+         */
+        patch: operations["blockCard"];
+        trace?: never;
+    };
+    "/v1/card/unblock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Unblock Card
+         * @description LOCKED_BY_USER -> ACTIVE. A card BLOCKED by the platform stays blocked (P664).
+         */
+        patch: operations["unblockCard"];
+        trace?: never;
+    };
+    "/v1/card/limits/{externalUserId}/{cardId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Card Limits
+         * @description Daily and monthly limits in EUR: all transactions, ATM, e-commerce.
+         */
+        get: operations["getCardLimits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/card/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Card Limits
+         * @description Changes the limits given (the others stay). Each daily limit at most its monthly one, ATM and e-commerce at most the limit for all, each at most the configured maximum (P668); negative or non-numeric values are P403.
+         */
+        patch: operations["updateCardLimits"];
+        trace?: never;
+    };
+    "/v1/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Card
+         * @description Deletes the card for good (JSON body). Authorizations approved before may still be captured. Allowed for a suspended user.
+         */
+        delete: operations["deleteCard"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/partner/webhook-settings": {
         parameters: {
             query?: never;
@@ -1330,6 +1530,146 @@ export interface paths {
          * @description Sends `amount` of `currency` on `network` to the link's address; advance the sandbox clock to confirm and settle it.
          */
         post: operations["simulatePaymentLinkPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a card authorization
+         * @description The card network asks to authorize a payment: approved (PENDING, the amount held on the user's EUR balance) or DECLINED with a named reason (card state, user state, PIN, limits, funds). ATM needs the PIN. With threeDS the answer is AWAITING_3DS and the code goes to the partner (card 3DS webhook); then call the 3ds endpoint.
+         */
+        post: operations["simulateCardAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations/{authorizationId}/3ds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a card authorization's 3DS challenge
+         * @description The right code continues the authorization (checks run again, then the hold); a wrong one declines it (THREE_DS_FAILED).
+         */
+        post: operations["simulateCardThreeDs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations/{authorizationId}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture a card authorization
+         * @description Full (no amount) or partial: the rest of the hold is released. Never more than held (P667); once (P666).
+         */
+        post: operations["simulateCardCapture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations/{authorizationId}/increment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Increment a card authorization
+         * @description Holds more on a PENDING authorization; card, user and limits are checked again. Declined increments leave it as it was.
+         */
+        post: operations["simulateCardIncrement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations/{authorizationId}/reversal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse a card authorization
+         * @description Full (no amount: REVERSED, hold released) or partial (the rest stays held).
+         */
+        post: operations["simulateCardReversal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/authorizations/{authorizationId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a captured card transaction
+         * @description Credits the user (all that is left, or the amount given); never more than captured less refunded (P667).
+         */
+        post: operations["simulateCardRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandbox/card/activation-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a card activation code
+         * @description Sends a one-time activation code for the card to the partner (card activation code webhook).
+         */
+        post: operations["simulateCardActivationCode"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1602,6 +1942,28 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "card_transaction.status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * card_transaction.status: CardTransactionWebhook
+         * @description A card transaction event; card data never appears, only the last four digits
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/card/transaction`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `card_transaction.status_changed`.
+         */
+        post: operations["cardTransactionStatusWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "order.status": {
         parameters: {
             query?: never;
@@ -1646,6 +2008,50 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "card.3ds_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * card.3ds_code: Card3dsCodeWebhook
+         * @description A 3-D Secure one-time code for the partner to relay to its user
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/card/3ds-code`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `card.3ds_code`.
+         */
+        post: operations["card3dsCodeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "card.activation_code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * card.activation_code: CardActivationCodeWebhook
+         * @description A card activation code
+         *
+         *     Sent to the partner's webhook base URL + `/webhook/card/activation-code`. The body is the payload as is (`payloadFormat: flat`, the default) or wrapped in an envelope whose `event_type` is `card.activation_code`.
+         */
+        post: operations["cardActivationCodeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1665,6 +2071,294 @@ export interface components {
         Balances: {
             fiatBalances: components["schemas"]["FiatBalance"][];
             cryptoBalances: components["schemas"]["CryptoBalance"][];
+        };
+        /**
+         * Card3dsCodeWebhook
+         * @description A 3-D Secure one-time code for the partner to relay to its user
+         */
+        Card3dsCodeWebhook: {
+            /** @constant */
+            event_type: "card.3ds";
+            external_user_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            card_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            authorization_id: string;
+            /** @example 482913 */
+            code: string;
+            merchant_name: string;
+            amount: string;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+        };
+        /**
+         * CardActivationCodeSent
+         * @description Sent
+         */
+        CardActivationCodeSent: {
+            cardId: string;
+            sent: boolean;
+        };
+        /**
+         * CardActivationCodeWebhook
+         * @description A card activation code
+         */
+        CardActivationCodeWebhook: {
+            /** @constant */
+            event_type: "card.activation";
+            external_user_id: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            card_id: string;
+            /** @example 120934 */
+            code: string;
+        };
+        /**
+         * CardAuthorization
+         * @description The authorization as it is now
+         */
+        CardAuthorization: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            authorizationId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cardId: string;
+            /** @example 7890 */
+            cardLastDigits: string;
+            /**
+             * @example PENDING
+             * @enum {string}
+             */
+            status: "AWAITING_3DS" | "PENDING" | "CAPTURED" | "REVERSED" | "EXPIRED" | "DECLINED";
+            declineReason: ("CURRENCY_NOT_SUPPORTED" | "CARD_DELETED" | "CARD_LOCKED" | "CARD_BLOCKED" | "CARD_SUSPENDED" | "CARD_EXPIRED" | "USER_DELETED" | "USER_SUSPENDED" | "USER_NOT_VERIFIED" | "PIN_REQUIRED" | "INCORRECT_PIN" | "THREE_DS_FAILED" | "DAILY_LIMIT_EXCEEDED" | "MONTHLY_LIMIT_EXCEEDED" | "DAILY_ATM_LIMIT_EXCEEDED" | "MONTHLY_ATM_LIMIT_EXCEEDED" | "DAILY_ECOM_LIMIT_EXCEEDED" | "MONTHLY_ECOM_LIMIT_EXCEEDED" | "INSUFFICIENT_FUNDS") | null;
+            /**
+             * @description Amount authorized (with increments)
+             * @example 12.50
+             */
+            amount: string;
+            /** @example 12.50 */
+            heldAmount: string;
+            /** @example 0.00 */
+            capturedAmount: string;
+            /** @example 0.00 */
+            refundedAmount: string;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            channel: "POS" | "ECOM" | "ATM";
+            /** @example Coffee Corner */
+            merchantName: string;
+            /** @example 5814 */
+            mcc: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+        };
+        /**
+         * CardDetails
+         * @description The card's data; every call is recorded as a reveal
+         */
+        CardDetails: {
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "LOCKED_BY_USER" | "BLOCKED" | "SUSPENDED" | "DELETED";
+            /** @example 5354561234567890 */
+            cardNumber: string;
+            /** @example 123 */
+            cvv: string;
+            /** @example 08/28 */
+            exp: string;
+        };
+        /**
+         * CardLimits
+         * @description Limits in EUR: spent = captured + pending, per UTC day and month of the partner's clock
+         */
+        CardLimits: {
+            /** @example 1000 */
+            monthlyTrxAll: number;
+            /** @example 1000 */
+            dailyTrxAll: number;
+            /** @example 1000 */
+            monthlyTrxAtm: number;
+            /** @example 1000 */
+            dailyTrxAtm: number;
+            /** @example 1000 */
+            monthlyTrxEcom: number;
+            /** @example 1000 */
+            dailyTrxEcom: number;
+        };
+        /**
+         * CardLimitsUpdated
+         * @description The limits now
+         */
+        CardLimitsUpdated: {
+            /** @example Card limits updated */
+            message: string;
+            /** @example 1000 */
+            monthlyTrxAll: number;
+            /** @example 1000 */
+            dailyTrxAll: number;
+            /** @example 1000 */
+            monthlyTrxAtm: number;
+            /** @example 1000 */
+            dailyTrxAtm: number;
+            /** @example 1000 */
+            monthlyTrxEcom: number;
+            /** @example 1000 */
+            dailyTrxEcom: number;
+        };
+        /**
+         * CardList
+         * @description The user's cards, without card data
+         */
+        CardList: {
+            cards: components["schemas"]["CardSummary"][];
+        };
+        /**
+         * CardMessage
+         * @description Done
+         */
+        CardMessage: {
+            /** @example Card blocked */
+            message: string;
+        };
+        /** CardReference */
+        CardReference: {
+            /** @example bca65c48-df49-4831-a7b2-de79033219 */
+            externalUserId: string;
+            /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+            cardId: string;
+        };
+        /** CardReveal */
+        CardReveal: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            revealId: string;
+            /**
+             * @description CREATE: the creation answer; DETAILS: Get Card Details
+             * @enum {string}
+             */
+            reason: "CREATE" | "DETAILS";
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            revealedAt: string;
+            requestId: string | null;
+            clientIp: string | null;
+        };
+        /**
+         * CardReveals
+         * @description Every reveal of the card's data, newest first (at most 100)
+         */
+        CardReveals: {
+            reveals: components["schemas"]["CardReveal"][];
+        };
+        /** CardSummary */
+        CardSummary: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cardId: string;
+            /**
+             * @example ACTIVE
+             * @enum {string}
+             */
+            status: "ACTIVE" | "LOCKED_BY_USER" | "BLOCKED" | "SUSPENDED" | "DELETED";
+            /** @example Online shopping */
+            label: string;
+            /** @example 7890 */
+            cardLastDigits: string;
+        };
+        /**
+         * CardTransactionWebhook
+         * @description A card transaction event; card data never appears, only the last four digits
+         */
+        CardTransactionWebhook: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            authorizationId: string;
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cardId: string;
+            /** @example 7890 */
+            cardLastDigits: string;
+            /**
+             * @example PENDING
+             * @enum {string}
+             */
+            status: "AWAITING_3DS" | "PENDING" | "CAPTURED" | "REVERSED" | "EXPIRED" | "DECLINED";
+            declineReason: ("CURRENCY_NOT_SUPPORTED" | "CARD_DELETED" | "CARD_LOCKED" | "CARD_BLOCKED" | "CARD_SUSPENDED" | "CARD_EXPIRED" | "USER_DELETED" | "USER_SUSPENDED" | "USER_NOT_VERIFIED" | "PIN_REQUIRED" | "INCORRECT_PIN" | "THREE_DS_FAILED" | "DAILY_LIMIT_EXCEEDED" | "MONTHLY_LIMIT_EXCEEDED" | "DAILY_ATM_LIMIT_EXCEEDED" | "MONTHLY_ATM_LIMIT_EXCEEDED" | "DAILY_ECOM_LIMIT_EXCEEDED" | "MONTHLY_ECOM_LIMIT_EXCEEDED" | "INSUFFICIENT_FUNDS") | null;
+            /**
+             * @description Amount authorized (with increments)
+             * @example 12.50
+             */
+            amount: string;
+            /** @example 12.50 */
+            heldAmount: string;
+            /** @example 0.00 */
+            capturedAmount: string;
+            /** @example 0.00 */
+            refundedAmount: string;
+            /**
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /** @enum {string} */
+            channel: "POS" | "ECOM" | "ATM";
+            /** @example Coffee Corner */
+            merchantName: string;
+            /** @example 5814 */
+            mcc: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            createdAt: string;
+            /** @enum {string} */
+            type: "AUTHORIZATION" | "DECLINE" | "CAPTURE" | "INCREMENT" | "INCREMENT_DECLINED" | "REVERSAL" | "EXPIRY" | "REFUND";
+            externalUserId: string;
+            /**
+             * @description Amount of this event
+             * @example 12.50
+             */
+            transactionAmount: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T08:00:00.000Z
+             */
+            occurredAt: string;
         };
         /**
          * CheckoutSettings
@@ -1896,6 +2590,21 @@ export interface components {
             documentNumber?: string;
             /** @description Must not be false (latest docs: true for every new user) */
             hasAcceptedP100Tc?: boolean;
+        };
+        /** CreateVirtualCardRequest */
+        CreateVirtualCardRequest: {
+            /** @example bca65c48-df49-4831-a7b2-de79033219 */
+            externalUserId: string;
+            /**
+             * @description User-visible name of the card, 3 to 30 characters
+             * @example Online shopping
+             */
+            label: string;
+            /**
+             * @description Exactly 4 digits
+             * @example 1234
+             */
+            pin: string;
         };
         /**
          * CryptoBalance
@@ -3489,6 +4198,37 @@ export interface components {
             id: string;
             webhookToken: string;
         };
+        /** SandboxCardAuthorizationRequest */
+        SandboxCardAuthorizationRequest: {
+            cardId: string;
+            /**
+             * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+             * @example 10.50
+             */
+            amount: string | number;
+            /**
+             * @description Only eur is approved; another currency declines (CURRENCY_NOT_SUPPORTED)
+             * @example eur
+             * @enum {string}
+             */
+            currency: "eur" | "btc" | "eth" | "ltc" | "doge" | "pol" | "usdc" | "usdt";
+            /**
+             * @example POS
+             * @enum {string}
+             */
+            channel: "POS" | "ECOM" | "ATM";
+            /** @example Coffee Corner */
+            merchantName: string;
+            /** @example 5814 */
+            mcc: string;
+            /**
+             * @description Exactly 4 digits
+             * @example 1234
+             */
+            pin?: string;
+            /** @description E-commerce with 3-D Secure: a one-time code goes to the partner first */
+            threeDS?: boolean;
+        };
         /** SandboxKycDecision */
         SandboxKycDecision: {
             /**
@@ -4055,6 +4795,37 @@ export interface components {
              */
             status: "WAITING_FOR_VERIFICATION" | "WAITING_FOR_TR_DATA" | "SUCCESSFUL" | "UNSUCCESSFUL";
         };
+        /** UpdateCardLimitsRequest */
+        UpdateCardLimitsRequest: {
+            /** @example bca65c48-df49-4831-a7b2-de79033219 */
+            externalUserId: string;
+            /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+            cardId: string;
+            /** @example 1000 */
+            monthlyTrxAll?: number;
+            /** @example 1000 */
+            dailyTrxAll?: number;
+            /** @example 1000 */
+            monthlyTrxAtm?: number;
+            /** @example 1000 */
+            dailyTrxAtm?: number;
+            /** @example 1000 */
+            monthlyTrxEcom?: number;
+            /** @example 1000 */
+            dailyTrxEcom?: number;
+        };
+        /** UpdateCardPinRequest */
+        UpdateCardPinRequest: {
+            /** @example bca65c48-df49-4831-a7b2-de79033219 */
+            externalUserId: string;
+            /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+            cardId: string;
+            /**
+             * @description Exactly 4 digits
+             * @example 1234
+             */
+            pin: string;
+        };
         /**
          * UpdateUserRequest
          * @description The profile fields to change (at least one)
@@ -4261,6 +5032,26 @@ export interface components {
             issueDate?: string;
             /** @example 2031-04-01 */
             expiryDate?: string;
+        };
+        /**
+         * VirtualCard
+         * @description A new card with its data (shown once here, and by Get Card Details)
+         */
+        VirtualCard: {
+            /**
+             * Format: uuid
+             * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+             */
+            cardId: string;
+            /** @example 5354561234567890 */
+            cardNumber: string;
+            /** @example 123 */
+            cvv: string;
+            /**
+             * @description MM/YY
+             * @example 08/28
+             */
+            exp: string;
         };
         /**
          * Wallet
@@ -5252,7 +6043,6 @@ export interface operations {
              *
              *     - `P412` invalid-user: User not exist
              *     - `P610` user-deleted: User was deleted
-             *     - `P454` suspension-not-possible: Suspension is not possible due to active cards
              *     - `P403`: the request does not match the schema (one message per problem)
              *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
              */
@@ -9605,6 +10395,832 @@ export interface operations {
             };
         };
     };
+    createVirtualCard: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateVirtualCardRequest"];
+            };
+        };
+        responses: {
+            /** @description A new card with its data (shown once here, and by Get Card Details) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VirtualCard"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P455` user-suspended: User is suspended
+             *     - `P451` forbidden-country-card: User country not eligible for virtual cards
+             *     - `P660` card-count-limit: The user already has 10 cards that are not deleted
+             *     - `P661` card-creation-limit-day: At most 5 cards may be created per user in 24 hours
+             *     - `P662` card-creation-limit-month: At most 10 cards may be created per user in 30 days
+             *     - `P663` card-creation-limit-year: At most 20 cards may be created per user in 12 months
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listUserCards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example bca65c48-df49-4831-a7b2-de79033219 */
+                externalUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's cards, without card data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardList"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCardDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example bca65c48-df49-4831-a7b2-de79033219 */
+                externalUserId: string;
+                /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+                cardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card's data; every call is recorded as a reveal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardDetails"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P664` card-status-conflict: The card status does not allow this operation
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCardReveals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example bca65c48-df49-4831-a7b2-de79033219 */
+                externalUserId: string;
+                /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+                cardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every reveal of the card's data, newest first (at most 100) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardReveals"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCardPin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCardPinRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardMessage"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P455` user-suspended: User is suspended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P664` card-status-conflict: The card status does not allow this operation
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    blockCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardReference"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardMessage"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P455` user-suspended: User is suspended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P664` card-status-conflict: The card status does not allow this operation
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unblockCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardReference"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardMessage"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P455` user-suspended: User is suspended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P664` card-status-conflict: The card status does not allow this operation
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCardLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example bca65c48-df49-4831-a7b2-de79033219 */
+                externalUserId: string;
+                /** @example 4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d */
+                cardId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Limits in EUR: spent = captured + pending, per UTC day and month of the partner's clock */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardLimits"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCardLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCardLimitsRequest"];
+            };
+        };
+        responses: {
+            /** @description The limits now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardLimitsUpdated"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P455` user-suspended: User is suspended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P664` card-status-conflict: The card status does not allow this operation
+             *     - `P668` invalid-card-limits: Card limits are not consistent or above the maximum
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardReference"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardMessage"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P610` user-deleted: User was deleted
+             *     - `P614` user-model-mismatch: Operation not available for this user model
+             *     - `P459` user-not-verified: User not verified
+             *     - `P461` user-not-extended: User not extended
+             *     - `P434` invalid-card: Card not exist
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getWebhookSettings: {
         parameters: {
             query?: never;
@@ -10671,6 +12287,770 @@ export interface operations {
             };
         };
     };
+    simulateCardAuthorization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxCardAuthorizationRequest"];
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P434` invalid-card: Card not exist
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardThreeDs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                authorizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P669` three-ds-not-pending: The authorization is not waiting for a 3DS code
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P665` card-authorization-not-found: Card authorization not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardCapture: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                authorizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+                     * @example 10.50
+                     */
+                    amount?: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P666` card-authorization-resolved: The authorization is not pending
+             *     - `P667` amount-exceeds-authorization: The amount exceeds what the authorization allows
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P665` card-authorization-not-found: Card authorization not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardIncrement: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                authorizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+                     * @example 10.50
+                     */
+                    amount: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P666` card-authorization-resolved: The authorization is not pending
+             *     - `P667` amount-exceeds-authorization: The amount exceeds what the authorization allows
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P665` card-authorization-not-found: Card authorization not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardReversal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                authorizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+                     * @example 10.50
+                     */
+                    amount?: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P666` card-authorization-resolved: The authorization is not pending
+             *     - `P667` amount-exceeds-authorization: The amount exceeds what the authorization allows
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P665` card-authorization-not-found: Card authorization not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardRefund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                authorizationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Decimal amount as a string ("12.50": no spaces, sign, exponent or leading zeros) or a JSON number; at most the currency's scale of decimals
+                     * @example 10.50
+                     */
+                    amount?: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description The authorization as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardAuthorization"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P666` card-authorization-resolved: The authorization is not pending
+             *     - `P667` amount-exceeds-authorization: The amount exceeds what the authorization allows
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P665` card-authorization-not-found: Card authorization not found
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateCardActivationCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the same key with the same request answers the first answer again (`idempotent-replayed: true`) and moves no money twice; with another request it is `409 P601`, while the first still runs `409 P602`. Kept 24 hours.
+                 * @example 5f1c3c1e-2a4b-4c7d-9e8f-0a1b2c3d4e5f
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardReference"];
+            };
+        };
+        responses: {
+            /** @description Sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CardActivationCodeSent"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P412` invalid-user: User not exist
+             *     - `P434` invalid-card: Card not exist
+             *     - `P403`: the request does not match the schema (one message per problem)
+             *     - `P500` unknown-exception: unexpected error (the message carries the request id to quote)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing (`xo1`) or wrong (`xo2`) `x-api-key`: `{"message":"Access Denied. xo2"}` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDenied"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P601` idempotency-key-reused
+             *     - `P602` idempotency-request-in-progress
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P603` rate-limit-exceeded: Too many requests
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /**
+             * @description Error (`errorCode`):
+             *
+             *     - `P501` service-temporarily-unavailable: Service temporarily unavailable
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     userStatusWebhook: {
         parameters: {
             query?: never;
@@ -11523,6 +13903,77 @@ export interface operations {
             };
         };
     };
+    cardTransactionStatusWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardTransactionWebhook"] | {
+                    /** @constant */
+                    event_type: "card_transaction.status_changed";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["CardTransactionWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     orderStatusWebhook: {
         parameters: {
             query?: never;
@@ -11645,6 +14096,148 @@ export interface operations {
                     /** Format: date-time */
                     created_at: string;
                     data: components["schemas"]["PaymentLinkWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    card3dsCodeWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Card3dsCodeWebhook"] | {
+                    /** @constant */
+                    event_type: "card.3ds_code";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["Card3dsCodeWebhook"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery; answer quickly and work asynchronously. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token or a signature is wrong: the delivery counts as failed and is retried. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cardActivationCodeWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Hex HMAC-SHA256 of the raw body, keyed with the webhook token (P100)
+                 * @example 9f2c4e…
+                 */
+                "x-p100-signature": components["parameters"]["XP100Signature"];
+                /**
+                 * @description Replay-safe signature: `t=<unix seconds>,v1=<hex HMAC-SHA256(token, "<t>.<raw body>")>`. Reject a `t` more than 300 s away.
+                 * @example t=1795000000,v1=51ab0c…
+                 */
+                "centum-signature": components["parameters"]["CentumSignature"];
+                /**
+                 * @description The event: the same on every attempt and replay (de-duplicate on it)
+                 * @example 0193a5e2-7c4b-7d1e-9f20-3b8c1a2d4e5f
+                 */
+                "centum-event-id": components["parameters"]["CentumEventId"];
+                /**
+                 * @description The event type, e.g. `transfer.status`
+                 * @example transfer.status
+                 */
+                "centum-event-type": components["parameters"]["CentumEventType"];
+                /**
+                 * @description The attempt chain; a replay has a new one
+                 * @example 0193a5e2-8d10-7a2b-8c33-5e6f7a8b9c0d
+                 */
+                "centum-delivery-id": components["parameters"]["CentumDeliveryId"];
+                /**
+                 * @description The attempt, 1 to 5
+                 * @example 1
+                 */
+                "centum-attempt": components["parameters"]["CentumAttempt"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CardActivationCodeWebhook"] | {
+                    /** @constant */
+                    event_type: "card.activation_code";
+                    /**
+                     * Format: uuid
+                     * @description Same as the `centum-event-id` header
+                     */
+                    event_id: string;
+                    /** Format: date-time */
+                    created_at: string;
+                    data: components["schemas"]["CardActivationCodeWebhook"];
                 };
             };
         };

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { partnerNow } from '../clock.js';
 import { DatabaseUnavailableError, type Transaction } from '../db.js';
 import { ApiError, validationError } from '../errors.js';
-import { sha256 } from '../secrets.js';
+import { deriveKey, seal, sha256, unseal } from '../secrets.js';
 import { RETRY_AFTER_SECONDS } from './errors.js';
 
 /**
@@ -51,6 +51,11 @@ interface InFlight {
 declare module 'fastify' {
   interface FastifyContextConfig {
     idempotency?: IdempotencyMode;
+    /**
+     * The answer holds secrets (a card's number and CVV): it is kept sealed (AES-256-GCM, the
+     * partner and key as associated data), never in clear, and unsealed for a replay.
+     */
+    sealAnswer?: boolean;
   }
   interface FastifyRequest {
     idempotency?: InFlight;
@@ -60,19 +65,30 @@ declare module 'fastify' {
 const SELECT_KEY = `SELECT request_hash, status, response_status, response_body, lease_until > now() AS leased
   FROM idempotency_keys WHERE partner_id = $1 AND key = $2`;
 
+const SEALED = 'sealed:';
+
 export function registerIdempotency(app: FastifyInstance): void {
   const { db } = app.ctx;
+  const answerKey = deriveKey(app.ctx.config.secretKey, 'idempotency-answer');
   app.decorateRequest('idempotency', undefined);
 
-  const replay = (reply: FastifyReply, row: KeyRow) =>
-    reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json').send(row.response_body);
+  const sealedBody = (request: FastifyRequest, key: string, body: string) =>
+    SEALED + seal(answerKey, Buffer.from(body), `${request.partner.id}:${key}`).toString('base64');
+  const storedBody = (request: FastifyRequest, key: string, body: string) =>
+    (body.startsWith(SEALED) ? unseal(answerKey, Buffer.from(body.slice(SEALED.length), 'base64'), `${request.partner.id}:${key}`).toString() : body);
+
+  const replay = (request: FastifyRequest, reply: FastifyReply, key: string, row: KeyRow) => {
+    if (request.routeOptions.config.sealAnswer) reply.header('cache-control', 'no-store');
+    reply.code(row.response_status!).header('idempotent-replayed', 'true').type('application/json')
+      .send(storedBody(request, key, row.response_body!));
+  };
 
   /** Settles a stored key: P601 for another request, a replay when done. Returns true when it answered. */
-  function answerStored(row: KeyRow | undefined, hash: string, reply: FastifyReply): boolean {
+  function answerStored(row: KeyRow | undefined, hash: string, request: FastifyRequest, reply: FastifyReply, key: string): boolean {
     if (!row) throw new ApiError('P602'); // expired or taken over a moment ago: the client retries
     if (row.request_hash !== hash) throw new ApiError('P601');
     if (row.status !== 'DONE') return false;
-    replay(reply, row);
+    replay(request, reply, key, row);
     return true;
   }
 
@@ -87,7 +103,7 @@ export function registerIdempotency(app: FastifyInstance): void {
         if (error?.code === '55P03') throw new ApiError('P602'); // its request holds the lock: still running
         throw error;
       }
-      if (answerStored(row, hash, reply)) {
+      if (answerStored(row, hash, request, reply, key)) {
         await tx.rollback();
         return undefined;
       }
@@ -103,7 +119,7 @@ export function registerIdempotency(app: FastifyInstance): void {
   /** 'lease' mode: a fresh key, or one whose request died (its lease ran out), is ours to run. */
   async function claimLease(request: FastifyRequest, reply: FastifyReply, key: string, hash: string): Promise<boolean> {
     const [row] = await db.query<KeyRow>(SELECT_KEY, [request.partner.id, key]);
-    if (answerStored(row, hash, reply)) return false;
+    if (answerStored(row, hash, request, reply, key)) return false;
     if (row!.leased) throw new ApiError('P602');
     const taken = await db.query(
       `UPDATE idempotency_keys SET lease_until = now() + $3 * interval '1 second'
@@ -152,7 +168,8 @@ export function registerIdempotency(app: FastifyInstance): void {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     // P500 answers HTTP 400 (as P100 does), so the body tells a server failure too.
     const failed = reply.statusCode >= 500 || body.includes('"errorCode":"P500"');
-    const store = [request.partner.id, inFlight.key, reply.statusCode, body];
+    const kept = request.routeOptions.config.sealAnswer ? sealedBody(request, inFlight.key, body) : body;
+    const store = [request.partner.id, inFlight.key, reply.statusCode, kept];
     const STORE = `UPDATE idempotency_keys SET status = 'DONE', response_status = $3, response_body = $4, lease_until = NULL
                    WHERE partner_id = $1 AND key = $2`;
     if (inFlight.mode === 'lease') {

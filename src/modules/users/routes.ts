@@ -103,9 +103,9 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   for (const [action, summary, change, description, errors] of [
     ['suspend', 'Suspend User', suspendUser,
-      'Money movement by or to the user answers P455 until it is unsuspended; refused (P454) while the user has active cards. '
-        + 'Suspending a suspended user changes nothing.',
-      errorResponses('P412', 'P610', 'P454')],
+      'Money movement by or to the user answers P455 until it is unsuspended; its cards that are not deleted become SUSPENDED '
+        + '(they decline) and get their status back with unsuspend. Suspending a suspended user changes nothing.',
+      errorResponses('P412', 'P610')],
     ['unsuspend', 'Unsuspend User', unsuspendUser,
       'The user goes back to the status it had before the suspension. Unsuspending a user that is not suspended changes nothing.',
       errorResponses('P412', 'P610')],

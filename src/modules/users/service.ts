@@ -10,7 +10,7 @@ import { assertUserMayMoveMoney } from '../../money/refusals.js';
 import { sweepOnDeletion } from '../../money/postings.js';
 import { issueIban, nextAddressIndex, openBalances } from '../balances/index.js';
 import type { CreateUserInput, ProfileInput } from './schemas.js';
-import { insertUser, pendingHoldCount, setStatus, updateProfile } from './store.js';
+import { deleteCards, insertUser, pendingHoldCount, restoreCards, setStatus, suspendCards, updateProfile } from './store.js';
 import type { UserRow } from './types.js';
 import { normalizeProfile, requireCountry } from './validation.js';
 
@@ -129,22 +129,20 @@ export async function updateUser(q: Queryable, user: UserRow, input: ProfileInpu
 }
 
 /**
- * Cards do not exist yet: the cards module will answer whether the user has an active card.
- * Suspension is refused (P454) while one does.
+ * Suspends the user and its cards: every card that is not deleted becomes SUSPENDED (and declines)
+ * until unsuspend gives each its status back. P454 ("Suspension is not possible due to active
+ * cards") is not raised: the cards are suspended with their user instead (docs/decisions.md, "Cards").
  */
-export async function userHasActiveCards(_q: Queryable, _user: UserRow): Promise<boolean> {
-  return false;
-}
-
 export async function suspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
   if (user.status === UserStatus.SUSPENDED) return user;
-  if (await userHasActiveCards(q, user)) throw new ApiError('P454');
   // A deleted user never gets here (requireUser: P610), so the status is one a suspension interrupts.
+  await suspendCards(q, user.id);
   return changeStatus(q, user, UserStatus.SUSPENDED, now, { statusBeforeSuspension: user.status as SuspendableUserStatus });
 }
 
 export async function unsuspendUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
   if (user.status !== UserStatus.SUSPENDED) return user;
+  await restoreCards(q, user.id);
   return changeStatus(q, user, user.status_before_suspension ?? UserStatus.ACTIVE, now, { statusBeforeSuspension: null });
 }
 
@@ -157,7 +155,8 @@ export const USER_DELETED_JOB = 'user.deleted';
 /**
  * Deletes a user: every balance is swept to the partner's balance of the same currency in one
  * posting ('user_deletion'), the balances are closed and the user can never be used again.
- * Refused (P616) while an operation still holds some of the user's money.
+ * Refused (P616) while an operation still holds some of the user's money (a card authorization
+ * not yet captured, reversed or expired too). Its cards are DELETED.
  *
  * The user's balances and the partner's ones of the same currencies are locked first, all at once
  * in id order, and the amounts swept are read under that lock: the sweep and the closing of every
@@ -165,6 +164,7 @@ export const USER_DELETED_JOB = 'user.deleted';
  */
 export async function deleteUser(q: Queryable, user: UserRow, now: Date): Promise<UserRow> {
   if (await pendingHoldCount(q, user.id)) throw new ApiError('P616');
+  await deleteCards(q, user.id, now); // the cards (step 3 of the lock order) before any balance
   const listed = await listAccounts(q, { partnerId: user.partner_id, userId: user.id });
   const currencies = new Set(listed.map((a) => a.currency));
   const partnerAccounts = (await listAccounts(q, { partnerId: user.partner_id })).filter((a) => currencies.has(a.currency));

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../kernel/db.js';
 import { ApiError } from '../../kernel/errors.js';
-import { HoldStatus, type SuspendableUserStatus, type UserStatus } from '../../kernel/statuses.js';
+import { CardStatus, HoldStatus, type SuspendableUserStatus, type UserStatus } from '../../kernel/statuses.js';
 import type { UserRow } from './types.js';
 
 /** SQL of the users table. */
@@ -65,4 +65,36 @@ export async function pendingHoldCount(q: Queryable, userId: string): Promise<nu
     [userId, HoldStatus.PENDING],
   );
   return Number(row.n);
+}
+
+/**
+ * A user's cards follow the user's lifecycle. The cards table belongs to the cards module, which
+ * imports this module (requireUser), so this module cannot import it back (no cycles): these three
+ * statements are the users module's only reach into it (docs/decisions.md, "Cards"). Each runs
+ * after the user row is locked (lock order: user, then its cards).
+ */
+export async function suspendCards(q: Queryable, userId: string): Promise<void> {
+  await q.query(
+    `UPDATE cards SET status_before_suspension = status, status = '${CardStatus.SUSPENDED}'
+     WHERE user_id = $1 AND status IN ('${CardStatus.ACTIVE}', '${CardStatus.LOCKED_BY_USER}', '${CardStatus.BLOCKED}')`,
+    [userId],
+  );
+}
+
+/** Unsuspend: every card the suspension interrupted gets its status back. */
+export async function restoreCards(q: Queryable, userId: string): Promise<void> {
+  await q.query(
+    `UPDATE cards SET status = status_before_suspension, status_before_suspension = NULL
+     WHERE user_id = $1 AND status = '${CardStatus.SUSPENDED}' AND status_before_suspension IS NOT NULL`,
+    [userId],
+  );
+}
+
+/** Deletion: every card of the user is DELETED (final). */
+export async function deleteCards(q: Queryable, userId: string, now: Date): Promise<void> {
+  await q.query(
+    `UPDATE cards SET status = '${CardStatus.DELETED}', status_before_suspension = NULL, deleted_at = $2
+     WHERE user_id = $1 AND status <> '${CardStatus.DELETED}'`,
+    [userId, now],
+  );
 }
