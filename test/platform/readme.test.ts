@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -62,4 +62,15 @@ describe('README quickstart', () => {
     expect(types.some((x: string) => /sepa/i.test(x)), types.join()).toBe(true); // the payout settled
     expect(types.some((x: string) => /exchange/i.test(x)), types.join()).toBe(true);
   }, 120_000);
+
+  it('links only inside the repository (or to the local server)', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    expect(targets.length).toBeGreaterThan(3);
+    for (const target of targets) {
+      if (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(target) || target.startsWith('#')) continue;
+      expect(/^[a-z]+:/i.test(target) || target.startsWith('..'), `${target} points outside the repository`).toBe(false);
+      expect(existsSync(target.split('#')[0]), `${target} exists in the repository`).toBe(true);
+    }
+  });
 });
